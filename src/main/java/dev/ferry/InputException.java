@@ -1,0 +1,21 @@
+package dev.ferry;
+
+/**
+ * Bad usage or bad input (a missing folder, a corrupt file, an unknown architecture): exit code 2.
+ */
+public class InputException extends FerryException {
+    private static final long serialVersionUID = 1L;
+
+    public InputException(String message) {
+        super(message);
+    }
+
+    public InputException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    @Override
+    public int exitCode() {
+        return 2;
+    }
+}
