@@ -1,0 +1,32 @@
+package dev.ferry.model;
+
+/**
+ * The two residual block designs of He et al. (2015), with torchvision's expansion factors.
+ *
+ * <p>{@link #BASIC}: two 3x3 convolutions (ResNet-18/34). {@link #BOTTLENECK}: 1x1 reduce, 3x3, 1x1
+ * expand by four (ResNet-50/101/152), with the stride on the 3x3 convolution as torchvision does
+ * ("ResNet v1.5"; the paper puts it on the first 1x1).
+ */
+public enum BlockType {
+    BASIC(1),
+    BOTTLENECK(4);
+
+    private final int expansion;
+
+    BlockType(int expansion) {
+        this.expansion = expansion;
+    }
+
+    /** How many times wider a block's output is than its inner width (1 or 4). */
+    public int expansion() {
+        return expansion;
+    }
+
+    /** Creates one residual block of this type. */
+    ResidualBlock create(int inChannels, int planes, int stride, boolean zeroInitResidual) {
+        return switch (this) {
+            case BASIC -> new BasicBlock(inChannels, planes, stride, zeroInitResidual);
+            case BOTTLENECK -> new Bottleneck(inChannels, planes, stride, zeroInitResidual);
+        };
+    }
+}

@@ -1,0 +1,74 @@
+package dev.ferry.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** A square 2-D convolution without bias (torch {@code nn.Conv2d(..., bias=False)}). */
+public final class Conv2d extends Module {
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernel;
+    private final int stride;
+    private final int padding;
+    private final Parameter weight;
+
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding) {
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        this.weight = declare(
+                "weight", Parameter.Type.WEIGHT, new Shape(outChannels, inChannels, kernel, kernel),
+                Init.kaimingNormalFanOut());
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        return ai.djl.nn.convolutional.Conv2d.conv2d(
+                x, w, null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1);
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+        return new Shape(in.get(0), outChannels, outSize(in.get(2)), outSize(in.get(3)));
+    }
+
+    private long outSize(long size) {
+        return (size + 2L * padding - kernel) / stride + 1;
+    }
+
+    @Override
+    public long macs(Shape in) {
+        Shape out = outputShape(in);
+        return out.size() * inChannels * kernel * kernel;
+    }
+
+    public int inChannels() {
+        return inChannels;
+    }
+
+    public int outChannels() {
+        return outChannels;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    /** The weight parameter, shape (out, in, k, k). */
+    public Parameter weight() {
+        return weight;
+    }
+}

@@ -1,0 +1,90 @@
+package dev.ferry.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.List;
+
+/**
+ * A residual block: {@code relu(branch(x) + shortcut(x))}. The shortcut is the identity, or
+ * {@code downsample} (1x1 conv with the block's stride, no bias, then BN) wherever the stride or the
+ * channel count changes, exactly where torchvision's {@code _make_layer} puts it.
+ */
+public abstract class ResidualBlock extends Module {
+    protected final int inChannels;
+    protected final int planes;
+    protected final int stride;
+    private Sequential downsample;
+
+    protected ResidualBlock(int inChannels, int planes, int stride) {
+        this.inChannels = inChannels;
+        this.planes = planes;
+        this.stride = stride;
+    }
+
+    /** Subclasses call this after registering their branch, so the key order matches torch. */
+    protected final void registerShortcut() {
+        if (stride != 1 || inChannels != outChannels()) {
+            downsample = register("downsample", new Sequential(List.of(
+                    new Conv2d(inChannels, outChannels(), 1, stride, 0),
+                    new BatchNorm2d(outChannels(), false))));
+        }
+    }
+
+    /** Output channels: {@code planes * expansion}. */
+    public abstract int outChannels();
+
+    /** The residual branch, without the final ReLU. */
+    protected abstract NDArray branch(ParameterStore ps, NDArray x, boolean training);
+
+    /** The residual branch's layers in order (for shape and cost accounting). */
+    protected abstract List<Module> branchModules();
+
+    /** Whether this block has a projection shortcut. */
+    public boolean hasDownsample() {
+        return downsample != null;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray identity = downsample == null ? x : downsample.forward(ps, inputs, training).singletonOrThrow();
+        NDArray out = branch(ps, x, training);
+        return new NDList(relu(out.add(identity)));
+    }
+
+    static NDArray relu(NDArray x) {
+        return Activation.relu(x);
+    }
+
+    static NDArray apply(Module m, ParameterStore ps, NDArray x, boolean training) {
+        return m.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+        Shape s = in;
+        for (Module m : branchModules()) {
+            s = m.outputShape(s);
+        }
+        return s;
+    }
+
+    @Override
+    public long macs(Shape in) {
+        long total = downsample == null ? 0 : downsample.macs(in);
+        Shape s = in;
+        for (Module m : branchModules()) {
+            total += m.macs(s);
+            s = m.outputShape(s);
+        }
+        return total;
+    }
+
+    /** The paper's Table 1 notation for this block, e.g. {@code 1x1, 64; 3x3, 64; 1x1, 256}. */
+    public abstract String notation();
+}
