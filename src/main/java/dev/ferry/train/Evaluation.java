@@ -1,0 +1,32 @@
+package dev.ferry.train;
+
+/**
+ * Predictions of a network over a dataset.
+ *
+ * @param probabilities softmax outputs, one row per sample
+ * @param labels true class per sample
+ * @param loss mean cross-entropy (no label smoothing)
+ */
+public record Evaluation(float[][] probabilities, int[] labels, double loss) {
+
+    /** Fraction of samples whose arg-max equals the label (ties to the lowest index). */
+    public double accuracy() {
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (argMax(probabilities[i]) == labels[i]) {
+                correct++;
+            }
+        }
+        return labels.length == 0 ? Double.NaN : correct / (double) labels.length;
+    }
+
+    static int argMax(float[] row) {
+        int best = 0;
+        for (int k = 1; k < row.length; k++) {
+            if (row[k] > row[best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.ferry.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.model.ResNet;
+
+/**
+ * Backbone features of a dataset, computed once and reused every epoch.
+ *
+ * <p>With a frozen backbone whose BatchNorms are in inference mode, the backbone is a fixed function:
+ * running it every epoch (the usual recipe) recomputes the same features. Ferry computes them once per
+ * image and augmented view; each epoch then trains only the head, a single matrix product per batch.
+ */
+public final class FeatureCache {
+    private final float[][] views;
+    private final int size;
+    private final int dim;
+    private final long backboneImages;
+
+    private FeatureCache(float[][] views, int size, int dim, long backboneImages) {
+        this.views = views;
+        this.size = size;
+        this.dim = dim;
+        this.backboneImages = backboneImages;
+    }
+
+    /**
+     * Runs every sample through {@code net}'s backbone in inference mode.
+     *
+     * @param viewCount views per sample; with {@code augment} each view is a different augmented draw
+     *     (view v uses the augmentation of "epoch" v), otherwise the single eval-transform view
+     */
+    public static FeatureCache compute(
+            ResNet net, SampleSource source, int viewCount, boolean augment, long seed, int batchSize,
+            NDManager manager, TrainListener listener) {
+        int n = source.size();
+        int dim = net.config().featureDim();
+        int views = augment ? viewCount : 1;
+        float[][] out = new float[views][n * dim];
+        int[] shape = source.sampleShape();
+        int per = shape[0] * shape[1] * shape[2];
+        long computed = 0;
+        int total = views * n;
+        for (int v = 0; v < views; v++) {
+            for (int start = 0; start < n; start += batchSize) {
+                int count = Math.min(batchSize, n - start);
+                int[] idx = new int[count];
+                for (int i = 0; i < count; i++) {
+                    idx[i] = start + i;
+                }
+                float[] pixels = new float[count * per];
+                source.load(idx, augment, seed, v, pixels);
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray x = step.create(pixels, new Shape(count, shape[0], shape[1], shape[2]));
+                    float[] f = net.forwardFeatures(x, false).toFloatArray();
+                    System.arraycopy(f, 0, out[v], start * dim, count * dim);
+                }
+                computed += count;
+                listener.caching((int) computed, total);
+            }
+        }
+        return new FeatureCache(out, n, dim, computed);
+    }
+
+    /** Number of cached samples. */
+    public int size() {
+        return size;
+    }
+
+    /** Feature width. */
+    public int dim() {
+        return dim;
+    }
+
+    /** Number of views cached per sample. */
+    public int views() {
+        return views.length;
+    }
+
+    /** How many images went through the backbone to build this cache (samples x views). */
+    public long backboneImages() {
+        return backboneImages;
+    }
+
+    /** The features of {@code indices} in view {@code view % views()}, row-major N x dim. */
+    public float[] batch(int view, int[] indices) {
+        float[] src = views[Math.floorMod(view, views.length)];
+        float[] out = new float[indices.length * dim];
+        for (int i = 0; i < indices.length; i++) {
+            System.arraycopy(src, indices[i] * dim, out, i * dim, dim);
+        }
+        return out;
+    }
+}

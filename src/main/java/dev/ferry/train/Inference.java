@@ -1,0 +1,71 @@
+package dev.ferry.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.model.ResNet;
+
+/** Forward passes in inference mode over whole datasets, batch by batch, each batch in its own scope. */
+public final class Inference {
+    private Inference() {}
+
+    /** Softmax probabilities and mean loss of {@code net} over {@code source} (eval transform). */
+    public static Evaluation evaluate(ResNet net, SampleSource source, int batchSize, NDManager manager) {
+        int n = source.size();
+        int[] shape = source.sampleShape();
+        int per = shape[0] * shape[1] * shape[2];
+        float[][] probs = new float[n][];
+        int[] labels = new int[n];
+        double lossSum = 0;
+        for (int start = 0; start < n; start += batchSize) {
+            int count = Math.min(batchSize, n - start);
+            int[] idx = range(start, count);
+            float[] pixels = new float[count * per];
+            source.load(idx, false, 0, 0, pixels);
+            try (NDManager step = manager.newSubManager()) {
+                NDArray x = step.create(pixels, new Shape(count, shape[0], shape[1], shape[2]));
+                lossSum += collect(net.forward(x, false), source, idx, probs, labels, step);
+            }
+        }
+        return new Evaluation(probs, labels, lossSum / n);
+    }
+
+    /** The same over cached backbone features (head only). */
+    public static Evaluation evaluateCached(
+            ResNet net, FeatureCache cache, SampleSource source, int batchSize, NDManager manager) {
+        int n = cache.size();
+        float[][] probs = new float[n][];
+        int[] labels = new int[n];
+        double lossSum = 0;
+        for (int start = 0; start < n; start += batchSize) {
+            int count = Math.min(batchSize, n - start);
+            int[] idx = range(start, count);
+            try (NDManager step = manager.newSubManager()) {
+                NDArray x = step.create(cache.batch(0, idx), new Shape(count, cache.dim()));
+                lossSum += collect(net.forwardHead(x, false), source, idx, probs, labels, step);
+            }
+        }
+        return new Evaluation(probs, labels, lossSum / n);
+    }
+
+    private static double collect(
+            NDArray logits, SampleSource source, int[] idx, float[][] probs, int[] labels, NDManager step) {
+        int k = (int) logits.getShape().get(1);
+        float[] p = logits.softmax(1).toFloatArray();
+        int[] y = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            probs[idx[i]] = java.util.Arrays.copyOfRange(p, i * k, (i + 1) * k);
+            y[i] = source.label(idx[i]);
+            labels[idx[i]] = y[i];
+        }
+        return Losses.crossEntropy(logits, step.create(y), 0).getFloat() * idx.length;
+    }
+
+    private static int[] range(int start, int count) {
+        int[] idx = new int[count];
+        for (int i = 0; i < count; i++) {
+            idx[i] = start + i;
+        }
+        return idx;
+    }
+}

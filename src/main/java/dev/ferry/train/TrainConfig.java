@@ -1,0 +1,117 @@
+package dev.ferry.train;
+
+import dev.ferry.InputException;
+
+/**
+ * Hyper-parameters of one training run. Build with {@link #defaults(Strategy)} and the {@code with}
+ * methods; every value is checked here, at the edge.
+ *
+ * @param strategy what trains
+ * @param epochs total epochs (all phases)
+ * @param batchSize images per optimizer step
+ * @param lr the head's peak learning rate
+ * @param optimizer SGD (momentum 0.9) or AdamW
+ * @param schedule the learning-rate schedule of each phase
+ * @param warmupEpochs linear warm-up at the start of each phase
+ * @param weightDecay applied to conv and linear weights only
+ * @param labelSmoothing cross-entropy label smoothing
+ * @param earlyStopPatience stop after this many epochs without a better validation accuracy (0 off)
+ * @param seed seeds shuffling, augmentation, dropout and (for scratch) the initialisation
+ */
+public record TrainConfig(
+        Strategy strategy,
+        int epochs,
+        int batchSize,
+        double lr,
+        OptimizerKind optimizer,
+        ScheduleKind schedule,
+        double warmupEpochs,
+        double weightDecay,
+        double labelSmoothing,
+        int earlyStopPatience,
+        long seed) {
+
+    public TrainConfig {
+        if (strategy == null || optimizer == null || schedule == null) {
+            throw new InputException("strategy, optimizer and schedule are required");
+        }
+        if (epochs < 1) {
+            throw new InputException("--epochs must be at least 1, got " + epochs);
+        }
+        if (batchSize < 1) {
+            throw new InputException("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (!(lr > 0 && lr < 100)) {
+            throw new InputException("--lr must be a positive rate, got " + lr);
+        }
+        if (!(warmupEpochs >= 0 && warmupEpochs <= epochs)) {
+            throw new InputException("--warmup-epochs must be in [0, epochs], got " + warmupEpochs);
+        }
+        if (!(weightDecay >= 0 && weightDecay < 1)) {
+            throw new InputException("--weight-decay must be in [0, 1), got " + weightDecay);
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new InputException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+        }
+        if (earlyStopPatience < 0) {
+            throw new InputException("--early-stop must be 0 (off) or a patience in epochs, got " + earlyStopPatience);
+        }
+    }
+
+    /**
+     * Defaults per strategy, chosen on the demo's transfer task and the usual practice: a head on
+     * frozen features trains fast and tolerates a high rate; fine-tuning needs a lower one.
+     */
+    public static TrainConfig defaults(Strategy strategy) {
+        if (strategy instanceof Strategy.FeatureExtract) {
+            return new TrainConfig(strategy, 30, 32, 0.05, OptimizerKind.SGD, ScheduleKind.COSINE, 0, 5e-4, 0.1, 0, 42);
+        } else if (strategy instanceof Strategy.Scratch) {
+            return new TrainConfig(strategy, 30, 32, 0.05, OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, 42);
+        }
+        return new TrainConfig(strategy, 20, 32, 0.01, OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, 42);
+    }
+
+    public TrainConfig withStrategy(Strategy s) {
+        return new TrainConfig(s, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withEpochs(int e) {
+        return new TrainConfig(strategy, e, batchSize, lr, optimizer, schedule, Math.min(warmupEpochs, e), weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withBatchSize(int b) {
+        return new TrainConfig(strategy, epochs, b, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withLr(double r) {
+        return new TrainConfig(strategy, epochs, batchSize, r, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withOptimizer(OptimizerKind o) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, o, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withSchedule(ScheduleKind s) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, s, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withWarmupEpochs(double w) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, w, weightDecay, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withWeightDecay(double wd) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, wd, labelSmoothing, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withLabelSmoothing(double e) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, e, earlyStopPatience, seed);
+    }
+
+    public TrainConfig withEarlyStop(int patience) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, patience, seed);
+    }
+
+    public TrainConfig withSeed(long s) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, s);
+    }
+}
