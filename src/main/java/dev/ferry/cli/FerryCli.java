@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = FerryCli.Version.class,
         description = "Image-classification transfer learning with torchvision-exact ResNets.",
-        subcommands = {SummaryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
 public final class FerryCli implements Runnable {
 
     @CommandLine.Spec

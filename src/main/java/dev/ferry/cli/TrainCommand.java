@@ -1,0 +1,218 @@
+package dev.ferry.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.ferry.InputException;
+import dev.ferry.model.Architecture;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.OptimizerKind;
+import dev.ferry.train.PresetOverride;
+import dev.ferry.train.ScheduleKind;
+import dev.ferry.train.Strategy;
+import dev.ferry.train.TrainConfig;
+import dev.ferry.train.TrainingRun;
+import dev.ferry.eval.MetricsText;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ferry train}: transfer learning on an image folder. */
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Train a classifier on an image folder (one sub-folder per class), starting from pretrained weights.",
+            "Strategies: feature-extract (frozen backbone, cached features), fine-tune (all layers),",
+            "unfreeze-from:layerN (stages before N frozen), two-stage (head first, then all), scratch (random init)."
+        })
+public final class TrainCommand implements Callable<Integer> {
+    static final Gson GSON_LINE = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    @Option(names = "--data", required = true, description = "Training images: one sub-folder per class.")
+    Path data;
+
+    @Option(names = "--val", description = "Validation images (same classes). Without it, --val-split of --data is held out.")
+    Path val;
+
+    @Option(names = "--val-split", defaultValue = "0.2", description = "Fraction held out per class when --val is absent (default: ${DEFAULT-VALUE}).")
+    double valSplit;
+
+    @Option(names = "--weights", description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
+    String weights;
+
+    @Option(names = "--arch", converter = Converters.ArchitectureConverter.class, description = "Architecture (checked against the weights; needed for scratch without weights).")
+    Architecture arch;
+
+    @Option(names = "--strategy", defaultValue = "fine-tune", description = "feature-extract, fine-tune, unfreeze-from:layerN, two-stage or scratch (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--epochs", description = "Epochs (default per strategy: 30 feature-extract/scratch, 20 otherwise).")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "Images per step (default 32).")
+    Integer batchSize;
+
+    @Option(names = "--lr", description = "Peak learning rate of the head (default per strategy: 0.05 feature-extract/scratch, 0.01 otherwise).")
+    Double lr;
+
+    @Option(names = "--optimizer", description = "sgd or adamw (default sgd).")
+    OptimizerKind optimizer;
+
+    @Option(names = "--schedule", description = "cosine, onecycle, step or constant (default: cosine for feature-extract, onecycle otherwise).")
+    ScheduleKind schedule;
+
+    @Option(names = "--warmup-epochs", description = "Linear warm-up epochs per phase (default 0).")
+    Double warmupEpochs;
+
+    @Option(names = "--weight-decay", description = "Weight decay of conv/linear weights; never BN or biases (default 5e-4).")
+    Double weightDecay;
+
+    @Option(names = "--label-smoothing", description = "Label smoothing (default 0.1).")
+    Double labelSmoothing;
+
+    @Option(names = "--dropout", defaultValue = "0", description = "Dropout before the new head (default: ${DEFAULT-VALUE}).")
+    float dropout;
+
+    @Option(names = "--early-stop", defaultValue = "0", description = "Stop after this many epochs without better validation accuracy (0: off).")
+    int earlyStop;
+
+    @Option(names = "--backbone-lr-factor", defaultValue = "0.1", description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}).")
+    double backboneLrFactor;
+
+    @Option(names = "--cached-views", defaultValue = "1", description = "feature-extract: augmented views cached per image (1: no augmentation).")
+    int cachedViews;
+
+    @Option(names = "--no-cache", description = "feature-extract: run the frozen backbone every epoch (the usual recipe) instead of caching.")
+    boolean noCache;
+
+    @Option(names = "--head-epochs", defaultValue = "3", description = "two-stage: epochs of the frozen first stage (default: ${DEFAULT-VALUE}).")
+    int headEpochs;
+
+    @Option(names = "--resize", description = "Override the preset: resize the shorter side to R (0: no resize).")
+    Integer resize;
+
+    @Option(names = "--crop", description = "Override the preset: center/random crop size.")
+    Integer crop;
+
+    @Option(names = "--mean", split = ",", arity = "1..3", description = "Override the preset: per-channel mean (one value is used for all three).")
+    float[] mean;
+
+    @Option(names = "--std", split = ",", arity = "1..3", description = "Override the preset: per-channel std.")
+    float[] std;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed: shuffling, augmentation, dropout, new head (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", defaultValue = "ferry-model", description = "Model directory to write (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
+    boolean resume;
+
+    @Option(names = "--skip-bad", description = "Leave out unreadable images (listed in the report) instead of stopping.")
+    boolean skipBad;
+
+    @Option(names = "--lenient", description = "Load weights even if some keys are missing or mis-shaped (they are listed).")
+    boolean lenient;
+
+    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Per-epoch records as JSON lines on stdout (logs stay on stderr).")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Strategy s = parseStrategy(strategy, cachedViews, !noCache, backboneLrFactor, headEpochs);
+        TrainConfig cfg = TrainConfig.defaults(s).withSeed(seed).withEarlyStop(earlyStop);
+        if (epochs != null) {
+            cfg = cfg.withEpochs(epochs);
+        }
+        if (batchSize != null) {
+            cfg = cfg.withBatchSize(batchSize);
+        }
+        if (lr != null) {
+            cfg = cfg.withLr(lr);
+        }
+        if (optimizer != null) {
+            cfg = cfg.withOptimizer(optimizer);
+            if (lr == null && optimizer == OptimizerKind.ADAMW) {
+                cfg = cfg.withLr(s instanceof Strategy.FeatureExtract ? 3e-3 : 1e-3);
+            }
+        }
+        if (schedule != null) {
+            cfg = cfg.withSchedule(schedule);
+        }
+        if (warmupEpochs != null) {
+            cfg = cfg.withWarmupEpochs(warmupEpochs);
+        }
+        if (weightDecay != null) {
+            cfg = cfg.withWeightDecay(weightDecay);
+        }
+        if (labelSmoothing != null) {
+            cfg = cfg.withLabelSmoothing(labelSmoothing);
+        }
+        int nThreads = threads != null ? threads : Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
+        if (nThreads < 1) {
+            throw new InputException("--threads must be at least 1, got " + nThreads);
+        }
+        PrintStream err = System.err;
+        PresetOverride override = new PresetOverride(resize, crop, mean, std);
+        TrainingRun run = TrainingRun.builder()
+                .data(data).validation(val).validationSplit(valSplit)
+                .weights(weights).arch(arch).config(cfg).dropout(dropout).preset(override.isEmpty() ? null : override)
+                .out(out).resume(resume).skipBad(skipBad).threads(nThreads).lenient(lenient)
+                .build();
+        ProgressBar progress = new ProgressBar(err, json ? System.out : null, System.console() != null, cfg.epochs());
+        TrainingRun.Outcome o;
+        try {
+            o = run.run(progress, err);
+        } catch (dev.ferry.data.BadImagesException e) {
+            e.badImages().forEach(b -> err.println("ferry: bad image: " + b.path() + ": " + b.reason()));
+            throw e;
+        }
+        if (o.validation() != null) {
+            err.print(MetricsText.render(o.validation()));
+        }
+        err.println("ferry: model written to " + o.out() + " (" + ModelDirectory.WEIGHTS + ", " + ModelDirectory.INFO
+                + ", report.html)");
+        if (json) {
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("model", o.out().toString());
+            summary.put("bestEpoch", o.result().bestEpoch());
+            summary.put("bestValAccuracy", o.result().bestValAccuracy());
+            summary.put("trainSeconds", o.result().seconds());
+            System.out.println(GSON_LINE.toJson(summary));
+        }
+        return 0;
+    }
+
+    /** Parses the strategy spelling, including {@code unfreeze-from:layer3}. */
+    static Strategy parseStrategy(String text, int cachedViews, boolean cache, double backboneFactor, int headEpochs) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.startsWith("unfreeze-from")) {
+            String stage = t.substring("unfreeze-from".length()).replaceFirst("^[:=-]", "");
+            if (!stage.matches("layer[1-4]")) {
+                throw new InputException("unfreeze-from needs a stage: unfreeze-from:layer1 .. unfreeze-from:layer4, got '" + text + "'");
+            }
+            return new Strategy.UnfreezeFrom(stage.charAt(5) - '0', backboneFactor);
+        }
+        return switch (t) {
+            case "feature-extract", "feature-extraction" -> new Strategy.FeatureExtract(cachedViews, cache);
+            case "fine-tune", "finetune" -> new Strategy.FineTune(backboneFactor);
+            case "two-stage" -> new Strategy.TwoStage(headEpochs, 0.5, backboneFactor);
+            case "scratch" -> new Strategy.Scratch();
+            default -> throw new InputException("unknown strategy '" + text + "' (known: " + Strategy.NAMES + ")");
+        };
+    }
+}

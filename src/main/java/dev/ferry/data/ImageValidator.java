@@ -1,0 +1,87 @@
+package dev.ferry.data;
+
+import dev.ferry.FerryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+/**
+ * Decodes every image of a dataset in parallel and lists all the bad ones, so a user sees every
+ * problem in one pass instead of one crash per training run.
+ */
+public final class ImageValidator {
+
+    private ImageValidator() {
+    }
+
+    /**
+     * Checks every file.
+     *
+     * @param paths    files to decode
+     * @param threads  decoding threads (at least 1)
+     * @return the bad files in the order of {@code paths}; empty if all decode
+     */
+    public static List<BadImage> findBad(List<Path> paths, int threads) {
+        return findBad(paths, threads, done -> { });
+    }
+
+    /**
+     * Checks every file, reporting progress.
+     *
+     * @param paths    files to decode
+     * @param threads  decoding threads (at least 1)
+     * @param progress called with the number of files checked so far, from worker threads (it
+     *                 must be thread-safe and quick)
+     * @return the bad files in the order of {@code paths}; empty if all decode
+     */
+    public static List<BadImage> findBad(List<Path> paths, int threads, IntConsumer progress) {
+        Objects.requireNonNull(paths, "paths");
+        Objects.requireNonNull(progress, "progress");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        if (paths.isEmpty()) {
+            return List.of();
+        }
+        DaemonThreads workers = new DaemonThreads("ferry-validate");
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, paths.size()), workers);
+        try {
+            AtomicInteger done = new AtomicInteger();
+            List<Future<Optional<BadImage>>> futures = new ArrayList<>(paths.size());
+            for (Path p : paths) {
+                futures.add(pool.submit(() -> {
+                    Optional<BadImage> result = ImageDecoder.check(p);
+                    progress.accept(done.incrementAndGet());
+                    return result;
+                }));
+            }
+            List<BadImage> bad = new ArrayList<>();
+            for (Future<Optional<BadImage>> f : futures) {
+                f.get().ifPresent(bad::add);
+            }
+            return bad;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FerryException("image validation was interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new FerryException("image validation failed: " + cause, cause);
+        } finally {
+            workers.shutdownAndJoin(pool);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.ferry.demo;
+
+import ai.djl.ndarray.NDManager;
+import dev.ferry.Engines;
+import dev.ferry.cli.FerryCli;
+import dev.ferry.data.Preset;
+import dev.ferry.model.Architecture;
+import dev.ferry.model.ResNet;
+import dev.ferry.model.ResNetConfig;
+import dev.ferry.model.Stem;
+import dev.ferry.train.ArraySource;
+import dev.ferry.train.Checkpointer;
+import dev.ferry.train.Inference;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.ModelInfo;
+import dev.ferry.train.OptimizerKind;
+import dev.ferry.train.ScheduleKind;
+import dev.ferry.train.Strategy;
+import dev.ferry.train.TrainConfig;
+import dev.ferry.train.TrainListener;
+import dev.ferry.train.TrainResult;
+import dev.ferry.train.Trainer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pretrains the network ferry ships for its demo: ResNet-50's topology (Bottleneck, [3,4,6,3]) at
+ * base width 16 with the small stem, on the 30,000 Fashion-MNIST training images of the source
+ * classes (T-shirt/top, Trouser, Sandal, Sneaker, Bag), with ferry's own trainer.
+ */
+public final class Pretrain {
+
+    /**
+     * @param fashionMnist folder with the IDX files
+     * @param epochs training epochs
+     * @param batchSize images per step
+     * @param lr one-cycle peak rate
+     * @param seed initialisation, shuffling and augmentation seed
+     * @param out model directory to write
+     */
+    public record Options(Path fashionMnist, int epochs, int batchSize, double lr, long seed, Path out) {}
+
+    /**
+     * What pretraining reached.
+     *
+     * @param testAccuracy accuracy on the 5,000 source-class test images
+     * @param seconds training time
+     */
+    public record Result(double testAccuracy, double seconds, TrainResult training) {}
+
+    /** The demo network's structure with {@code classes} outputs. */
+    public static ResNetConfig network(int classes) {
+        return ResNetConfig.of(Architecture.RESNET50, classes).withWidth(16).withStem(Stem.SMALL);
+    }
+
+    /** Fashion-MNIST's preprocessing: 28x28 grey replicated to RGB, its own mean and std, no resize. */
+    public static Preset preset() {
+        return Preset.small(28, DemoData.MEAN, DemoData.STD);
+    }
+
+    /** Runs the pretraining and writes the model directory. */
+    public static Result run(Options o, TrainListener listener, String command) {
+        FashionMnist train = FashionMnist.read(o.fashionMnist(), "train");
+        FashionMnist test = FashionMnist.read(o.fashionMnist(), "t10k");
+        FashionMnist.Subset tr = train.subset(DemoData.SOURCE_CLASSES, Integer.MAX_VALUE, DemoData.MEAN, DemoData.STD);
+        FashionMnist.Subset te = test.subset(DemoData.SOURCE_CLASSES, Integer.MAX_VALUE, DemoData.MEAN, DemoData.STD);
+        int[] shape = {3, 28, 28};
+        ArraySource trainSource = new ArraySource(tr.data(), tr.labels(), shape, true, 2);
+        ArraySource testSource = new ArraySource(te.data(), te.labels(), shape, false, 0);
+        TrainConfig cfg = new TrainConfig(new Strategy.Scratch(), o.epochs(), o.batchSize(), o.lr(),
+                OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.0, 0, o.seed());
+        try (NDManager manager = Engines.newManager()) {
+            Engines.seed(o.seed());
+            ResNet net = ResNet.create(network(DemoData.SOURCE_CLASSES.size())).initialize(manager);
+            TrainResult r = new Trainer(cfg, listener).train(net, trainSource, null, manager, Checkpointer.NONE, null, null);
+            double acc = Inference.evaluate(net, testSource, 256, manager).accuracy();
+            List<String> classes = DemoData.SOURCE_CLASSES.stream().map(c -> FashionMnist.CLASSES.get(c)).toList();
+            Map<String, Object> hp = new LinkedHashMap<>();
+            hp.put("epochs", o.epochs());
+            hp.put("batchSize", o.batchSize());
+            hp.put("lr", o.lr());
+            hp.put("optimizer", "sgd");
+            hp.put("schedule", "onecycle");
+            hp.put("weightDecay", 5e-4);
+            hp.put("augmentation", "horizontal flip, shift up to 2 px");
+            hp.put("seed", o.seed());
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("dataset", "Fashion-MNIST (MIT licence), source classes");
+            data.put("trainImages", tr.labels().length);
+            data.put("testImages", te.labels().length);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("sourceTestAccuracy", acc);
+            extra.put("command", command);
+            extra.put("trainSeconds", r.seconds());
+            ModelInfo info = new ModelInfo(ModelInfo.FORMAT, FerryCli.version(), Instant.now().toString(),
+                    Architecture.RESNET50.id(), 16, Stem.SMALL.id(), 0f, classes, preset(), "scratch", hp,
+                    r.history(), r.bestEpoch(), null, data, extra);
+            ModelDirectory.save(o.out(), net, info);
+            return new Result(acc, r.seconds(), r);
+        }
+    }
+}

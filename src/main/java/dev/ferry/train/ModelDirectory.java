@@ -1,0 +1,191 @@
+package dev.ferry.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+import dev.ferry.FerryException;
+import dev.ferry.InputException;
+import dev.ferry.eval.AtomicFiles;
+import dev.ferry.model.ResNet;
+import dev.ferry.weights.ModelWeights;
+import dev.ferry.weights.SafetensorsWriter;
+import dev.ferry.weights.StateDict;
+import dev.ferry.weights.Tensor;
+import dev.ferry.weights.WeightsReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A trained model on disk: {@code model.safetensors} (the weights, under torchvision's keys, so any
+ * safetensors reader can use them), {@code model.json} ({@link ModelInfo}) and, while training,
+ * {@code checkpoint.safetensors} (last epoch's weights, optimizer state and {@link TrainState}, for
+ * {@code --resume}). Every file is written to a temporary file and renamed into place.
+ */
+public final class ModelDirectory {
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String INFO = "model.json";
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeNulls()
+            .registerTypeAdapter(Double.class, new NanAsNull())
+            .registerTypeAdapter(double.class, new NanAsNull())
+            .create();
+
+    private ModelDirectory() {}
+
+    /** The JSON codec for model files (NaN written as null). */
+    public static Gson gson() {
+        return GSON;
+    }
+
+    /** Writes weights then info into {@code dir} (created if needed). */
+    public static void save(Path dir, ResNet net, ModelInfo info) {
+        createDirectories(dir);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", ModelInfo.FORMAT);
+        meta.put("arch", info.arch());
+        SafetensorsWriter.write(dir.resolve(WEIGHTS), ModelWeights.export(net), meta);
+        AtomicFiles.writeString(dir.resolve(INFO), GSON.toJson(info) + "\n");
+    }
+
+    /** Reads {@code model.json}. */
+    public static ModelInfo readInfo(Path dir) {
+        Path file = dir.resolve(INFO);
+        if (!Files.isDirectory(dir)) {
+            throw new InputException("model directory not found: " + dir);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new InputException("not a ferry model directory (no " + INFO + "): " + dir);
+        }
+        try {
+            ModelInfo info = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), ModelInfo.class);
+            if (info == null || !ModelInfo.FORMAT.equals(info.format()) || info.classes() == null || info.preset() == null) {
+                throw new InputException("not a ferry model description (format " + ModelInfo.FORMAT + " expected): " + file);
+            }
+            return info;
+        } catch (JsonParseException | IllegalArgumentException e) {
+            throw new InputException("corrupt " + INFO + ": " + file + " (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new InputException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A model loaded for use.
+     *
+     * @param net the network, initialised in the caller's manager
+     * @param info its description
+     */
+    public record Loaded(ResNet net, ModelInfo info) {}
+
+    /** Loads {@code model.json} and {@code model.safetensors} into a new network. */
+    public static Loaded load(Path dir, NDManager manager) {
+        ModelInfo info = readInfo(dir);
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights)) {
+            throw new InputException("model directory has no " + WEIGHTS + ": " + dir);
+        }
+        ResNet net = ResNet.create(info.config()).initialize(manager);
+        ModelWeights.load(net, WeightsReader.read(weights), false, weights);
+        return new Loaded(net, info);
+    }
+
+    /** Writes the resumable state of the current epoch. */
+    public static void saveCheckpoint(Path dir, ResNet net, Optimizer optimizer, TrainState state) {
+        createDirectories(dir);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        ModelWeights.export(net).forEach((k, t) -> tensors.put("model." + k, t));
+        optimizer.state().forEach((k, a) -> tensors.put("optim." + k, ModelWeights.toTensor(a)));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", ModelInfo.FORMAT + "-checkpoint");
+        meta.put("state", GSON.toJson(state));
+        SafetensorsWriter.write(dir.resolve(CHECKPOINT), tensors, meta);
+    }
+
+    /**
+     * A checkpoint read back.
+     *
+     * @param state where the run stood
+     * @param weights the network's tensors
+     * @param optimizer the optimizer's tensors (names as {@link Optimizer#state()})
+     */
+    public record Checkpoint(TrainState state, StateDict weights, Map<String, Tensor> optimizer) {
+
+        /** The optimizer state as arrays in {@code manager}. */
+        public Map<String, NDArray> optimizerArrays(NDManager manager) {
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            optimizer.forEach((k, t) -> out.put(k, manager.create(t.floats(), new ai.djl.ndarray.types.Shape(t.shape()))));
+            return out;
+        }
+    }
+
+    /** Reads {@code checkpoint.safetensors}, or returns null when there is none. */
+    public static Checkpoint readCheckpoint(Path dir) {
+        Path file = dir.resolve(CHECKPOINT);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        StateDict sd = WeightsReader.read(file);
+        String stateJson = sd.metadata().get("state");
+        if (stateJson == null) {
+            throw new InputException("checkpoint without training state: " + file);
+        }
+        TrainState state;
+        try {
+            state = GSON.fromJson(stateJson, TrainState.class);
+        } catch (JsonParseException e) {
+            throw new InputException("corrupt training state in " + file, e);
+        }
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        Map<String, Tensor> optim = new LinkedHashMap<>();
+        sd.asMap().forEach((k, t) -> {
+            if (k.startsWith("model.")) {
+                weights.put(k.substring(6), t);
+            } else if (k.startsWith("optim.")) {
+                optim.put(k.substring(6), t);
+            }
+        });
+        return new Checkpoint(state, StateDict.of(weights), optim);
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new FerryException("cannot create model directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** JSON has no NaN: write null, read null back as NaN. */
+    private static final class NanAsNull extends TypeAdapter<Double> {
+        @Override
+        public void write(JsonWriter out, Double value) throws IOException {
+            if (value == null || value.isNaN() || value.isInfinite()) {
+                out.nullValue();
+            } else {
+                out.value(value);
+            }
+        }
+
+        @Override
+        public Double read(JsonReader in) throws IOException {
+            if (in.peek() == JsonToken.NULL) {
+                in.nextNull();
+                return Double.NaN;
+            }
+            return in.nextDouble();
+        }
+    }
+}

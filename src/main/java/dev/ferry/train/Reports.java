@@ -1,0 +1,95 @@
+package dev.ferry.train;
+
+import dev.ferry.data.BadImage;
+import dev.ferry.data.Sample;
+import dev.ferry.eval.Charts;
+import dev.ferry.eval.ClassificationMetrics;
+import dev.ferry.eval.GalleryItem;
+import dev.ferry.eval.Report;
+import dev.ferry.eval.ReportWriter;
+import dev.ferry.eval.SampleResult;
+import dev.ferry.eval.Thumbnails;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The HTML reports of {@code ferry train} and {@code ferry evaluate}. */
+public final class Reports {
+    /** Worst-classified images shown in a report's gallery. */
+    public static final int GALLERY = 12;
+
+    private Reports() {}
+
+    /** Writes {@code report.html} (and its PNGs) for a finished training run into {@code dir}. */
+    public static Path writeTraining(Path dir, ModelInfo info, TrainResult result, ClassificationMetrics val,
+            List<Sample> valSamples, List<BadImage> skipped) {
+        Map<String, String> summary = new LinkedHashMap<>();
+        summary.put("architecture", info.arch() + " (width " + info.width() + ", " + info.stem() + " stem)");
+        summary.put("strategy", info.strategy());
+        summary.put("classes", String.join(", ", info.classes()));
+        summary.put("epochs", Integer.toString(result.history().size()) + (result.stoppedEarly() ? " (stopped early)" : ""));
+        summary.put("best epoch", Integer.toString(result.bestEpoch()));
+        if (!Double.isNaN(result.bestValAccuracy())) {
+            summary.put("best validation accuracy", String.format(Locale.ROOT, "%.4f", result.bestValAccuracy()));
+        }
+        summary.put("training time", String.format(Locale.ROOT, "%.1f s", result.seconds()));
+        if (result.backboneImages() > 0) {
+            summary.put("feature cache", result.backboneImages() + " images through the backbone once");
+        }
+        info.hyperParameters().forEach((k, v) -> summary.put(k, String.valueOf(v)));
+        Report.Builder b = Report.builder("ferry training report: " + info.arch() + ", " + info.strategy())
+                .summary("Run", summary)
+                .chart("Learning curves", "learning_curves.png", Charts.learningCurves(result.history()));
+        if (result.learningRates().length > 0) {
+            b.chart("Learning-rate schedule", "lr_schedule.png", Charts.learningRateSchedule(result.learningRates()));
+        }
+        if (val != null) {
+            b.metrics("Validation metrics (final model)", val)
+                    .chart("Confusion matrix (validation)", "confusion_matrix.png", Charts.confusionMatrix(val))
+                    .gallery("Worst-classified validation images", gallery(val, valSamples));
+        }
+        if (!skipped.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            skipped.forEach(s -> sb.append(s.path()).append(": ").append(s.reason()).append('\n'));
+            b.text("Skipped images (--skip-bad)", sb.toString());
+        }
+        return ReportWriter.write(b.build(), dir);
+    }
+
+    /** Writes an evaluation report for a test set into {@code dir}. */
+    public static Path writeEvaluation(Path dir, ModelInfo info, Path data, ClassificationMetrics metrics,
+            List<Sample> samples, List<BadImage> skipped) {
+        Map<String, String> summary = new LinkedHashMap<>();
+        summary.put("model", info.arch() + " (" + info.strategy() + ")");
+        summary.put("data", data.toString());
+        summary.put("images", Integer.toString(metrics.sampleCount()));
+        summary.put("accuracy", String.format(Locale.ROOT, "%.4f", metrics.accuracy()));
+        Report.Builder b = Report.builder("ferry evaluation report")
+                .summary("Evaluation", summary)
+                .metrics("Metrics", metrics)
+                .chart("Confusion matrix", "confusion_matrix.png", Charts.confusionMatrix(metrics))
+                .gallery("Worst-classified images", gallery(metrics, samples));
+        if (!skipped.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            skipped.forEach(s -> sb.append(s.path()).append(": ").append(s.reason()).append('\n'));
+            b.text("Skipped images (--skip-bad)", sb.toString());
+        }
+        return ReportWriter.write(b.build(), dir);
+    }
+
+    private static List<GalleryItem> gallery(ClassificationMetrics m, List<Sample> samples) {
+        List<GalleryItem> items = new ArrayList<>();
+        for (SampleResult r : m.worst(GALLERY)) {
+            if (r.correct()) {
+                break;
+            }
+            Path p = samples.get(r.index()).path();
+            items.add(new GalleryItem(p.getFileName().toString(), Thumbnails.png(p, 128),
+                    m.className(r.trueLabel()), m.className(r.predicted()), r.confidence()));
+        }
+        return items;
+    }
+}

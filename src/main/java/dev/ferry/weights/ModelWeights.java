@@ -1,0 +1,222 @@
+package dev.ferry.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import dev.ferry.InputException;
+import dev.ferry.model.Architecture;
+import dev.ferry.model.BlockType;
+import dev.ferry.model.ResNet;
+import dev.ferry.model.ResNetConfig;
+import dev.ferry.model.Stem;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Moves weights between a {@link StateDict} and a {@link ResNet}. Because the network's keys are
+ * torchvision's, loading is a lookup by key; the report lists what did not match.
+ */
+public final class ModelWeights {
+    private static final Pattern BLOCK_KEY = Pattern.compile("^layer([1-4])\\.(\\d+)\\.");
+
+    private ModelWeights() {}
+
+    /**
+     * Infers the network a state dict was saved from: depth from the number of blocks per stage,
+     * block type from the presence of {@code conv3}, width and stem from {@code conv1.weight} (7x7 is
+     * the ImageNet stem, 3x3 the small one), classes from {@code fc.weight}.
+     *
+     * @throws InputException naming the file when the keys are not a ResNet's
+     */
+    public static ResNetConfig inferConfig(StateDict sd, Path file) {
+        Tensor conv1 = sd.get("conv1.weight");
+        if (conv1 == null || conv1.rank() != 4) {
+            throw new InputException("not a ResNet state dict (no 4-d conv1.weight): " + file);
+        }
+        long[] c1 = conv1.shape();
+        Stem stem;
+        if (c1[2] == 7 && c1[3] == 7) {
+            stem = Stem.IMAGENET;
+        } else if (c1[2] == 3 && c1[3] == 3) {
+            stem = Stem.SMALL;
+        } else {
+            throw new InputException("conv1.weight is " + c1[2] + "x" + c1[3] + ", neither the 7x7 ImageNet stem nor the 3x3 small stem: " + file);
+        }
+        int[] blocks = new int[4];
+        boolean bottleneck = false;
+        for (String key : sd.keys()) {
+            Matcher m = BLOCK_KEY.matcher(key);
+            if (m.find()) {
+                int stage = Integer.parseInt(m.group(1)) - 1;
+                blocks[stage] = Math.max(blocks[stage], Integer.parseInt(m.group(2)) + 1);
+                bottleneck |= key.contains(".conv3.");
+            }
+        }
+        BlockType type = bottleneck ? BlockType.BOTTLENECK : BlockType.BASIC;
+        Architecture arch = Architecture.fromStructure(type, blocks);
+        if (arch == null) {
+            throw new InputException("no ResNet has " + type.name().toLowerCase() + " blocks " + Arrays.toString(blocks)
+                    + " per stage (" + file + ")");
+        }
+        Tensor fc = sd.get("fc.weight");
+        int classes = fc != null && fc.rank() == 2 ? (int) fc.shape()[0] : 1000;
+        return new ResNetConfig(arch, classes, (int) c1[0], stem, 0f, false);
+    }
+
+    /**
+     * A shape disagreement between the file and the network.
+     *
+     * @param key state_dict key
+     * @param expected the network's shape
+     * @param found the file's shape
+     */
+    public record Mismatch(String key, long[] expected, long[] found) {
+        @Override
+        public String toString() {
+            return key + " (network " + Arrays.toString(expected) + ", file " + Arrays.toString(found) + ")";
+        }
+    }
+
+    /**
+     * What a load did.
+     *
+     * @param loaded keys copied into the network
+     * @param missing network keys the file lacks
+     * @param unexpected file keys the network lacks
+     * @param mismatched keys present in both with different shapes
+     * @param headReplaced the file's {@code fc} was for another class count and was dropped
+     * @param fileClasses classes of the file's head
+     */
+    public record LoadReport(
+            int loaded, List<String> missing, List<String> unexpected, List<Mismatch> mismatched,
+            boolean headReplaced, int fileClasses) {
+
+        /** One line per kind of problem, or a single "all N keys loaded" line. */
+        public List<String> lines() {
+            List<String> out = new ArrayList<>();
+            out.add("loaded " + loaded + " tensors");
+            if (headReplaced) {
+                out.add("head replaced: the weights' fc (" + fileClasses + " classes) was dropped and a new "
+                        + "head initialised for the new classes");
+            }
+            if (!missing.isEmpty()) {
+                out.add("missing keys (" + missing.size() + "): " + abbreviate(missing));
+            }
+            if (!unexpected.isEmpty()) {
+                out.add("unexpected keys (" + unexpected.size() + "): " + abbreviate(unexpected));
+            }
+            if (!mismatched.isEmpty()) {
+                out.add("shape mismatches (" + mismatched.size() + "): " + abbreviate(mismatched.stream().map(Mismatch::toString).toList()));
+            }
+            return out;
+        }
+
+        private static String abbreviate(List<String> keys) {
+            return keys.size() <= 6 ? String.join(", ", keys)
+                    : String.join(", ", keys.subList(0, 6)) + ", ... (" + (keys.size() - 6) + " more)";
+        }
+    }
+
+    /**
+     * Copies every tensor of {@code sd} into {@code net} by key.
+     *
+     * <p>When the file's {@code fc} has another class count than the network's, the head is the part
+     * being replaced (transfer learning): {@code fc.*} is dropped and reported, and the network keeps
+     * its freshly initialised head. Otherwise any missing, unexpected or mis-shaped key is an error
+     * unless {@code lenient}, in which case the report lists them and the network keeps its own values
+     * for those keys.
+     *
+     * @throws InputException naming the file and the first offending keys
+     */
+    public static LoadReport load(ResNet net, StateDict sd, boolean lenient, Path file) {
+        return load(net, sd, lenient, false, file);
+    }
+
+    /**
+     * As {@link #load(ResNet, StateDict, boolean, Path)}; {@code replaceHead} also drops the file's
+     * {@code fc} when its class count happens to equal the network's (a new task with as many classes
+     * as the old one still needs a new head).
+     */
+    public static LoadReport load(ResNet net, StateDict sd, boolean lenient, boolean replaceHead, Path file) {
+        Map<String, Parameter> target = net.stateDict();
+        List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        List<Mismatch> mismatched = new ArrayList<>();
+        Tensor fcw = sd.get("fc.weight");
+        int fileClasses = fcw != null && fcw.rank() == 2 ? (int) fcw.shape()[0] : -1;
+        replaceHead = fileClasses > 0 && (replaceHead || fileClasses != net.config().numClasses());
+        Map<String, Tensor> toLoad = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : target.entrySet()) {
+            String key = e.getKey();
+            if (replaceHead && key.startsWith("fc.")) {
+                continue;
+            }
+            Tensor t = sd.get(key);
+            if (t == null) {
+                missing.add(key);
+                continue;
+            }
+            long[] expected = e.getValue().getShape().getShape();
+            if (!Arrays.equals(expected, t.shape())) {
+                mismatched.add(new Mismatch(key, expected, t.shape()));
+                continue;
+            }
+            toLoad.put(key, t);
+        }
+        for (String key : sd.keys()) {
+            if (!target.containsKey(key)) {
+                unexpected.add(key);
+            }
+        }
+        LoadReport report = new LoadReport(toLoad.size(), missing, unexpected, mismatched, replaceHead, fileClasses);
+        boolean problems = !missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty();
+        if (problems && !lenient) {
+            List<String> lines = report.lines();
+            throw new InputException("weights do not fit " + net.config().architecture().id()
+                    + " (width " + net.config().width() + ", " + net.config().stem().id() + " stem): "
+                    + String.join("; ", lines.subList(1, lines.size())) + " (" + file + "; --lenient loads what fits)");
+        }
+        try (NDManager scratch = target.values().iterator().next().getArray().getManager().newSubManager()) {
+            for (Map.Entry<String, Tensor> e : toLoad.entrySet()) {
+                NDArray dst = target.get(e.getKey()).getArray();
+                Tensor t = e.getValue();
+                Shape shape = dst.getShape();
+                NDArray src = t.floats() != null ? scratch.create(t.floats(), shape) : scratch.create(t.longs(), shape);
+                if (src.getDataType() != dst.getDataType()) {
+                    src = src.toType(dst.getDataType(), false);
+                }
+                src.copyTo(dst);
+            }
+        }
+        return report;
+    }
+
+    /** The network's parameters and buffers as a state dict (float32, and int64 for counters). */
+    public static Map<String, Tensor> export(ResNet net) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        net.stateDict().forEach((k, p) -> out.put(k, toTensor(p.getArray())));
+        return out;
+    }
+
+    /** A host copy of an array. */
+    public static Tensor toTensor(NDArray a) {
+        long[] shape = a.getShape().getShape();
+        if (a.getDataType() == DataType.INT64) {
+            return Tensor.ofLongs(shape, a.toLongArray());
+        }
+        if (a.getDataType() == DataType.FLOAT32) {
+            return Tensor.ofFloats(shape, a.toFloatArray());
+        }
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+            return Tensor.ofFloats(shape, f.toFloatArray());
+        }
+    }
+}

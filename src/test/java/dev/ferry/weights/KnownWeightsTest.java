@@ -1,0 +1,102 @@
+package dev.ferry.weights;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ferry.InputException;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class KnownWeightsTest {
+
+    @ParameterizedTest
+    @CsvSource({
+        "resnet50.IMAGENET1K_V2, RESNET50_IMAGENET1K_V2",
+        "ResNet50.imagenet1k_v1, RESNET50_IMAGENET1K_V1",
+        "resnet50, RESNET50_IMAGENET1K_V2",
+        "resnet50.DEFAULT, RESNET50_IMAGENET1K_V2",
+        "ResNet101_Weights.IMAGENET1K_V1, RESNET101_IMAGENET1K_V1",
+        "RESNET152_IMAGENET1K_V1, RESNET152_IMAGENET1K_V1",
+        "resnet152, RESNET152_IMAGENET1K_V2",
+        "resnet101, RESNET101_IMAGENET1K_V2",
+        "resnet18, RESNET18_IMAGENET1K_V1",
+        "'  RESNET34 ', RESNET34_IMAGENET1K_V1",
+    })
+    void parsesUserNames(String input, KnownWeights expected) {
+        assertSame(expected, KnownWeights.parse(input));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"resnet50.IMAGENET1K_V3", "resnet18.IMAGENET1K_V2", "resnet200", "vgg16", "''", "resnet"})
+    void unknownNamesListTheValidOnes(String input) {
+        InputException e = assertThrows(InputException.class, () -> KnownWeights.parse(input));
+        assertTrue(e.getMessage().startsWith("unknown pretrained weights '" + input + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains("resnet18.IMAGENET1K_V1, resnet34.IMAGENET1K_V1, resnet50.IMAGENET1K_V1, "
+                + "resnet50.IMAGENET1K_V2, resnet101.IMAGENET1K_V1, resnet101.IMAGENET1K_V2, "
+                + "resnet152.IMAGENET1K_V1, resnet152.IMAGENET1K_V2"), e.getMessage());
+        assertEquals(2, e.exitCode());
+    }
+
+    @Test
+    void torchvisionFileNamesUrlsAndHashes() {
+        KnownWeights w = KnownWeights.RESNET50_IMAGENET1K_V2;
+        assertEquals("resnet50", w.architecture());
+        assertEquals(50, w.depth());
+        assertEquals("resnet50.IMAGENET1K_V2", w.displayName());
+        assertEquals("resnet50-11ad3fa6.pth", w.fileName());
+        assertEquals("https://download.pytorch.org/models/resnet50-11ad3fa6.pth", w.url().toString());
+        assertEquals("11ad3fa6", w.sha256Prefix());
+        assertEquals(80.858, w.acc1());
+        assertEquals(95.434, w.acc5());
+        assertEquals(25_557_032L, w.numParams());
+        assertEquals("f37072fd", KnownWeights.RESNET18_IMAGENET1K_V1.sha256Prefix());
+        assertEquals("resnet152-394f9c45.pth", KnownWeights.RESNET152_IMAGENET1K_V1.fileName());
+        assertEquals(8, KnownWeights.names().size());
+        for (KnownWeights k : KnownWeights.values()) {
+            assertTrue(k.fileName().startsWith(k.architecture() + "-"), k.fileName());
+            assertEquals(8, k.sha256Prefix().length(), k.name());
+            assertEquals(k.name(), k.architecture().toUpperCase() + "_" + k.variant());
+        }
+    }
+
+    @Test
+    void presetsAndDefaults() {
+        EvalPreset v1 = KnownWeights.RESNET50_IMAGENET1K_V1.preset();
+        EvalPreset v2 = KnownWeights.RESNET50_IMAGENET1K_V2.preset();
+        assertEquals(256, v1.resizeSize());
+        assertEquals(232, v2.resizeSize());
+        assertEquals(224, v1.cropSize());
+        assertEquals(224, v2.cropSize());
+        assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, v2.mean());
+        assertArrayEquals(new float[] {0.229f, 0.224f, 0.225f}, v2.std());
+        v2.mean()[0] = 9f;
+        assertEquals(0.485f, v2.mean()[0], "mean is copied");
+        assertTrue(KnownWeights.RESNET18_IMAGENET1K_V1.isDefault());
+        assertTrue(KnownWeights.RESNET34_IMAGENET1K_V1.isDefault());
+        assertFalse(KnownWeights.RESNET50_IMAGENET1K_V1.isDefault());
+        assertTrue(KnownWeights.RESNET152_IMAGENET1K_V2.isDefault());
+        assertSame(KnownWeights.RESNET101_IMAGENET1K_V2, KnownWeights.defaultFor("resnet101"));
+        assertThrows(InputException.class, () -> KnownWeights.defaultFor("vgg16"));
+    }
+
+    @Test
+    void thousandImageNetCategories() {
+        List<String> categories = KnownWeights.RESNET34_IMAGENET1K_V1.categories();
+        assertEquals(1000, categories.size());
+        assertEquals("tench", categories.get(0));
+        assertEquals("goldfish", categories.get(1));
+        assertEquals("toilet tissue", categories.get(999));
+        assertEquals("crane bird", categories.get(134));
+        assertEquals("crane", categories.get(517));
+        assertEquals(1000, new HashSet<>(categories).size(), "torchvision 0.14's names are unique");
+        assertSame(categories, KnownWeights.RESNET50_IMAGENET1K_V2.categories(), "loaded once");
+        assertThrows(UnsupportedOperationException.class, () -> categories.set(0, "x"));
+    }
+}
