@@ -19,7 +19,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = FerryCli.Version.class,
         description = "Image-classification transfer learning with torchvision-exact ResNets.",
-        subcommands = {TrainCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class, TrainCommand.class, SummaryCommand.class, PretrainDemoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class FerryCli implements Runnable {
 
     @CommandLine.Spec

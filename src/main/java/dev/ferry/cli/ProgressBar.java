@@ -10,7 +10,7 @@ import java.util.Locale;
  * accuracy, images/s and ETA, then one summary line per epoch. With {@code --json} the same
  * per-epoch records also go to stdout as JSON lines.
  */
-final class ProgressBar implements TrainListener {
+class ProgressBar implements TrainListener {
     private final PrintStream err;
     private final PrintStream jsonOut;
     private final boolean interactive;

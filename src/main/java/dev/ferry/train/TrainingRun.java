@@ -129,6 +129,7 @@ public final class TrainingRun {
             }
             TrainState resumeState = null;
             Map<String, ai.djl.ndarray.NDArray> resumeOptimizer = null;
+            dev.ferry.weights.StateDict bestBeforeResume = null;
             if (o.resume()) {
                 ModelDirectory.Checkpoint ck = ModelDirectory.readCheckpoint(o.out());
                 if (ck == null) {
@@ -137,6 +138,10 @@ public final class TrainingRun {
                 ModelWeights.load(net, ck.weights(), false, o.out().resolve(ModelDirectory.CHECKPOINT));
                 resumeState = ck.state();
                 resumeOptimizer = ck.optimizerArrays(manager);
+                Path best = o.out().resolve(ModelDirectory.WEIGHTS);
+                if (Files.isRegularFile(best)) {
+                    bestBeforeResume = dev.ferry.weights.WeightsReader.read(best);
+                }
                 log.println("ferry: resuming after epoch " + resumeState.completedEpochs() + " of " + cfg.epochs());
             }
             Map<String, Object> data = dataSummary(o, split);
@@ -149,6 +154,11 @@ public final class TrainingRun {
                 }
             };
             TrainResult result = new Trainer(cfg, listener).train(net, train, val, manager, ckpt, resumeState, resumeOptimizer);
+            if (resumeState != null && bestBeforeResume != null && result.bestEpoch() <= resumeState.completedEpochs()) {
+                // The best epoch came before the interruption: its weights are the saved model's,
+                // not the network's last ones.
+                ModelWeights.load(net, bestBeforeResume, false, o.out().resolve(ModelDirectory.WEIGHTS));
+            }
             TrainState finalState = new TrainState(result.history().size(), result.history(), result.bestEpoch(),
                     result.bestValAccuracy(), 0, 0);
             ModelInfo info = info(netConfig, classes, preset, cfg, hp, finalState, data, weightsName);
