@@ -161,7 +161,11 @@ public final class ModelWeights {
             }
             Tensor t = sd.get(key);
             if (t == null) {
-                missing.add(key);
+                // torchvision's V1 ImageNet files predate BN's num_batches_tracked buffer; torch's
+                // BatchNorm accepts them (it only matters for momentum=None), and so does ferry.
+                if (!key.endsWith(".num_batches_tracked")) {
+                    missing.add(key);
+                }
                 continue;
             }
             long[] expected = e.getValue().getShape().getShape();
