@@ -131,6 +131,12 @@ public final class Demo {
      * @param log progress lines (stderr in the CLI)
      */
     public static Result run(Options o, Path workDir, TrainListener listener, PrintStream log) {
+        return run(o, workDir, listener, log, name -> recipe(name, o.epochs(), o.seed()));
+    }
+
+    /** As {@link #run(Options, Path, TrainListener, PrintStream)} with other recipes (for tuning them). */
+    static Result run(Options o, Path workDir, TrainListener listener, PrintStream log,
+            java.util.function.Function<String, TrainConfig> recipes) {
         long t0 = System.nanoTime();
         Path data = DemoData.extractTarget(workDir.resolve("data"));
         Path pretrainedDir = DemoData.extractPretrained(workDir.resolve("pretrained"));
@@ -150,7 +156,7 @@ public final class Demo {
                 List<Sample> train = limit(split.train(), shots, classes.size());
                 try (FolderSource trainSource = new FolderSource(train, preset, Augmentation.padAndShift(2, true), o.threads(), true)) {
                     for (String name : o.strategies()) {
-                        TrainConfig cfg = recipe(name, o.epochs(), o.seed());
+                        TrainConfig cfg = recipes.apply(name);
                         log.printf("ferry demo: %s, %d images per class, %d epochs%n", name, shots, cfg.epochs());
                         try (NDManager m = manager.newSubManager()) {
                             Engines.seed(o.seed());
