@@ -20,8 +20,8 @@ import picocli.CommandLine.Command;
         versionProvider = FerryCli.Version.class,
         description = "Image-classification transfer learning with torchvision-exact ResNets.",
         subcommands = {
-            DemoCommand.class, TrainCommand.class, SummaryCommand.class, PretrainDemoCommand.class,
-            CommandLine.HelpCommand.class
+            DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, LrFindCommand.class,
+            SummaryCommand.class, PretrainDemoCommand.class, CommandLine.HelpCommand.class
         })
 public final class FerryCli implements Runnable {
 

@@ -1,0 +1,231 @@
+package dev.ferry.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import dev.ferry.Engines;
+import dev.ferry.InputException;
+import dev.ferry.data.Augmentation;
+import dev.ferry.data.BadImage;
+import dev.ferry.data.BadImagesException;
+import dev.ferry.data.ImageFolder;
+import dev.ferry.data.ImageValidator;
+import dev.ferry.data.Preset;
+import dev.ferry.data.Sample;
+import dev.ferry.eval.AtomicFiles;
+import dev.ferry.eval.Charts;
+import dev.ferry.model.Architecture;
+import dev.ferry.model.ResNet;
+import dev.ferry.model.ResNetConfig;
+import dev.ferry.train.FolderSource;
+import dev.ferry.train.LrFinder;
+import dev.ferry.train.OptimizerKind;
+import dev.ferry.train.PresetOverride;
+import dev.ferry.train.Pretrained;
+import dev.ferry.train.Strategy;
+import dev.ferry.train.TrainConfig;
+import dev.ferry.weights.ModelWeights;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry lr-find}: the learning-rate range test ({@link LrFinder}) on a throwaway copy of the
+ * network {@code ferry train} would build, with the same data preparation, strategy and optimizer.
+ * Writes {@code lr_find.png} and {@code lr_find.json} into {@code --out} and prints the suggested
+ * {@code --lr}.
+ */
+@Command(
+        name = "lr-find",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Find a learning rate for ferry train (the learning-rate range test).",
+            "Trains a throwaway copy of the network briefly while the rate grows exponentially from --start to --end, "
+                    + "plots the smoothed loss against the rate, and suggests the rate where the loss falls fastest "
+                    + "(steepest descent before the minimum). Use the suggestion as ferry train's --lr."
+        })
+public final class LrFindCommand implements Callable<Integer> {
+    /** The chart's file name in {@code --out}. */
+    static final String CHART = "lr_find.png";
+    /** The curve's file name in {@code --out}. */
+    static final String DATA = "lr_find.json";
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Training images: one sub-folder per class.")
+    Path data;
+
+    @Option(names = "--weights", paramLabel = "FILE|NAME",
+            description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
+    String weights;
+
+    @Option(names = "--arch", converter = Converters.ArchitectureConverter.class,
+            description = "Architecture (checked against the weights; needed for scratch without weights).")
+    Architecture arch;
+
+    @Option(names = "--strategy", defaultValue = "fine-tune",
+            description = "As ferry train: feature-extract, fine-tune, unfreeze-from:layerN, two-stage (its head phase) or scratch (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--start", defaultValue = "1e-7", description = "First rate (default: ${DEFAULT-VALUE}).")
+    double start;
+
+    @Option(names = "--end", defaultValue = "10", description = "Last rate (default: ${DEFAULT-VALUE}).")
+    double end;
+
+    @Option(names = "--steps", defaultValue = "100", description = "Rates tried, one optimizer step each; batches cycle through the data (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--optimizer", description = "sgd or adamw (default sgd).")
+    OptimizerKind optimizer;
+
+    @Option(names = "--backbone-lr-factor", defaultValue = "0.1", description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}).")
+    double backboneLrFactor;
+
+    @Option(names = "--resize", description = "Override the preset: resize the shorter side to R (0: no resize).")
+    Integer resize;
+
+    @Option(names = "--crop", description = "Override the preset: center/random crop size.")
+    Integer crop;
+
+    @Option(names = "--mean", split = ",", arity = "1..3", description = "Override the preset: per-channel mean (one value is used for all three).")
+    float[] mean;
+
+    @Option(names = "--std", split = ",", arity = "1..3", description = "Override the preset: per-channel std.")
+    float[] std;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed: shuffling, augmentation, new head (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--skip-bad", description = "Leave out unreadable images instead of stopping.")
+    boolean skipBad;
+
+    @Option(names = "--lenient", description = "Load weights even if some keys are missing or mis-shaped (they are listed).")
+    boolean lenient;
+
+    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--out", defaultValue = "ferry-lr-find", paramLabel = "DIR", description = "Folder for lr_find.png and lr_find.json (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--json", description = "Print {\"suggestedLr\", \"rates\", \"losses\", ...} as one JSON object on stdout.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        LrFinder.Settings settings = new LrFinder.Settings(start, end, steps, batchSize);
+        Strategy s = TrainCommand.parseStrategy(strategy, 1, true, backboneLrFactor, 3);
+        TrainConfig cfg = TrainConfig.defaults(s).withSeed(seed).withBatchSize(batchSize);
+        if (optimizer != null) {
+            cfg = cfg.withOptimizer(optimizer);
+        }
+        if (threads != null && threads < 1) {
+            throw new InputException("--threads must be at least 1, got " + threads);
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new InputException("--out is a file, not a folder: " + out);
+        }
+        int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        ImageFolder folder = ImageFolder.scan(data);
+        if (folder.classes().size() < 2) {
+            throw new InputException("need at least 2 classes, found " + folder.classes().size() + " ("
+                    + String.join(", ", folder.classes()) + ") in " + data);
+        }
+        List<Sample> samples = usable(folder.samples(), nThreads, err);
+        Pretrained pretrained = weights == null ? null : Pretrained.resolve(weights, arch, System.err);
+        if (pretrained == null && s.usesPretrainedWeights()) {
+            throw new InputException("--weights is required for strategy " + s.id() + " (only scratch trains without pretrained weights)");
+        }
+        if (pretrained == null && arch == null) {
+            throw new InputException("--arch is required for scratch without --weights");
+        }
+        List<String> classes = folder.classes();
+        ResNetConfig netConfig = (pretrained != null ? pretrained.config() : ResNetConfig.of(arch, classes.size()))
+                .withNumClasses(classes.size());
+        Preset weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
+        PresetOverride override = new PresetOverride(resize, crop, mean, std);
+        Preset preset = override.isEmpty() ? weightsPreset : override.apply(weightsPreset);
+        // The training augmentation ferry train would use for this input size.
+        boolean small = preset.crop() <= 64;
+        Augmentation augmentation = small ? Augmentation.padAndShift(Math.max(1, preset.crop() / 14), true) : Augmentation.randomResizedCrop();
+
+        err.println(String.format(Locale.ROOT, "ferry: lr-find on %d images of %d classes, %s, rates %.1e to %.1e in %d steps",
+                samples.size(), classes.size(), s.id(), start, end, steps));
+        err.flush();
+        LrFinder.Result result;
+        try (NDManager manager = Engines.newManager();
+                FolderSource source = new FolderSource(samples, preset, augmentation, nThreads, small)) {
+            Engines.seed(seed);
+            ResNet net = ResNet.create(netConfig).initialize(manager);
+            if (pretrained != null && s.usesPretrainedWeights()) {
+                boolean sameHead = classes.equals(pretrained.classes());
+                ModelWeights.LoadReport report = ModelWeights.load(net, pretrained.stateDict(), lenient, !sameHead, pretrained.file());
+                err.println("ferry: weights " + pretrained.description() + ": " + String.join("; ", report.lines()));
+            }
+            result = new LrFinder(cfg, settings, null).run(net, source, manager);
+        }
+
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("suggestedLr", result.suggestedLr());
+        o.put("rates", result.rates());
+        o.put("losses", result.losses());
+        o.put("rawLosses", result.rawLosses());
+        o.put("stoppedEarly", result.stoppedEarly());
+        o.put("strategy", s.id());
+        String jsonText = new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+        AtomicFiles.write(out.resolve(CHART), Charts.lrFinder(result.rates(), result.losses(), result.suggestedLr()));
+        AtomicFiles.writeString(out.resolve(DATA), jsonText + "\n");
+        err.println("ferry: " + (result.stoppedEarly() ? "the loss diverged after " + result.rates().length + " steps; " : "")
+                + "wrote " + out.resolve(CHART) + " and " + out.resolve(DATA));
+        if (json) {
+            stdout.println(jsonText);
+        } else {
+            stdout.println(String.format(Locale.ROOT, "suggested learning rate: %.2e (steepest descent of the smoothed loss)",
+                    result.suggestedLr()));
+        }
+        stdout.flush();
+        err.flush();
+        return 0;
+    }
+
+    /** The samples without bad images (listed, then an error, unless --skip-bad). */
+    private List<Sample> usable(List<Sample> samples, int nThreads, PrintWriter err) {
+        List<BadImage> bad = ImageValidator.findBad(samples.stream().map(Sample::path).toList(), nThreads);
+        if (bad.isEmpty()) {
+            return samples;
+        }
+        if (!skipBad) {
+            bad.forEach(b -> err.println("ferry: bad image: " + b));
+            err.flush();
+            throw new BadImagesException(bad);
+        }
+        Set<Path> badPaths = new HashSet<>();
+        bad.forEach(b -> {
+            badPaths.add(b.path());
+            err.println("ferry: warning: skipped bad image " + b);
+        });
+        List<Sample> left = samples.stream().filter(x -> !badPaths.contains(x.path())).toList();
+        if (left.size() < 2) {
+            throw new InputException("fewer than 2 usable images left in " + data + " after skipping " + bad.size() + " bad ones");
+        }
+        return left;
+    }
+}

@@ -1,0 +1,242 @@
+package dev.ferry.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.ferry.Engines;
+import dev.ferry.InputException;
+import dev.ferry.data.BadImage;
+import dev.ferry.data.Preset;
+import dev.ferry.eval.AtomicFiles;
+import dev.ferry.model.Architecture;
+import dev.ferry.model.ResNet;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.Predictor;
+import dev.ferry.train.Pretrained;
+import dev.ferry.weights.ModelWeights;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ferry predict}: the top-k classes of image files, from raw weights or a trained model.
+ *
+ * <p>Exit codes: 0 every image was predicted; 1 some inputs could not be read (each is named on
+ * stderr, the others are predicted and written); 2 bad usage, an unusable network, or not a single
+ * input could be read (then nothing is written).
+ */
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Predict the classes of images with pretrained weights or a trained model.",
+            "Folders are searched recursively for image files. A bad image is named on stderr and the others "
+                    + "are still predicted; the exit code is then 1 (2 if no image could be read)."
+        })
+public final class PredictCommand implements Callable<Integer> {
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    @Option(names = "--weights", paramLabel = "FILE|NAME",
+            description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
+    String weights;
+
+    @Option(names = "--arch", converter = Converters.ArchitectureConverter.class,
+            description = "Expected architecture; an error if the network is another one.")
+    Architecture arch;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "A model folder written by ferry train.")
+    Path model;
+
+    @Option(names = "--top-k", defaultValue = "5", description = "Classes per image (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--json", description = "Print one JSON array on stdout: [{\"image\", \"top\": [{\"index\", \"label\", \"probability\"}]}].")
+    boolean json;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Write image,rank,index,label,probability rows to FILE instead of printing.")
+    Path csv;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
+    Integer threads;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files and folders of images.")
+    List<Path> inputs;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        checkOptions();
+        int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        Predictor.Inputs found = Predictor.collect(inputs);
+        found.problems().forEach(p -> err.println("ferry: error: " + p));
+        err.flush();
+        if (found.images().isEmpty()) {
+            throw new InputException("no image to predict: none of the " + inputs.size() + " inputs could be read");
+        }
+
+        List<Predictor.Prediction> predictions = new ArrayList<>();
+        List<BadImage> failed = new ArrayList<>(found.problems());
+        try (NDManager manager = Engines.newManager()) {
+            Network network = network(manager);
+            try (Predictor predictor = new Predictor(network.net(), network.labels(), network.preset(), batchSize, nThreads)) {
+                predictor.predict(found.images(), topK, manager, new Predictor.Sink() {
+                    @Override
+                    public void predicted(Predictor.Prediction p) {
+                        predictions.add(p);
+                        if (!json && csv == null) {
+                            // Text is streamed, so a long folder shows results as they come.
+                            out.print(text(p));
+                            out.flush();
+                        }
+                    }
+
+                    @Override
+                    public void failed(BadImage bad) {
+                        failed.add(bad);
+                        err.println("ferry: error: " + bad);
+                        err.flush();
+                    }
+                });
+            }
+        }
+        int total = predictions.size() + failed.size();
+        if (predictions.isEmpty()) {
+            throw new InputException("no image could be read (" + failed.size() + " failed)");
+        }
+        if (json) {
+            out.println(json(predictions));
+            out.flush();
+        } else if (csv != null) {
+            AtomicFiles.writeString(csv, csv(predictions));
+            err.println("ferry: wrote " + predictions.size() + " predictions to " + csv);
+        }
+        if (!failed.isEmpty()) {
+            err.println("ferry: error: " + failed.size() + " of " + total + " inputs could not be read; the other "
+                    + predictions.size() + " were predicted");
+            err.flush();
+            return 1;
+        }
+        err.flush();
+        return 0;
+    }
+
+    private void checkOptions() {
+        if ((weights == null) == (model == null)) {
+            throw new InputException(weights == null
+                    ? "give the network: --weights FILE|NAME or --model DIR"
+                    : "--weights and --model are exclusive: give one network");
+        }
+        if (json && csv != null) {
+            throw new InputException("--json and --csv are exclusive: choose one output");
+        }
+        if (topK < 1) {
+            throw new InputException("--top-k must be at least 1, got " + topK);
+        }
+        if (batchSize < 1) {
+            throw new InputException("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (threads != null && threads < 1) {
+            throw new InputException("--threads must be at least 1, got " + threads);
+        }
+        if (csv != null && Files.isDirectory(csv)) {
+            throw new InputException("--csv is a folder, not a file: " + csv);
+        }
+    }
+
+    /** A network ready to predict, with its class names and preprocessing. */
+    private record Network(ResNet net, List<String> labels, Preset preset) {}
+
+    private Network network(NDManager manager) {
+        if (model != null) {
+            ModelDirectory.Loaded loaded = ModelDirectory.load(model, manager);
+            Architecture found = loaded.net().config().architecture();
+            if (arch != null && arch != found) {
+                throw new InputException("--arch " + arch.id() + " does not match the model, which is " + found.id() + " (" + model + ")");
+            }
+            return new Network(loaded.net(), loaded.info().classes(), loaded.info().preset());
+        }
+        Pretrained p = Pretrained.resolve(weights, arch, System.err);
+        ResNet net = ResNet.create(p.config()).initialize(manager);
+        ModelWeights.load(net, p.stateDict(), false, p.file());
+        int classes = p.config().numClasses();
+        List<String> labels = p.classes() != null && p.classes().size() == classes ? p.classes() : numbered(classes);
+        return new Network(net, labels, p.preset());
+    }
+
+    /** "class 0", "class 1", ...: names for a head whose classes are unknown. */
+    static List<String> numbered(int classes) {
+        List<String> out = new ArrayList<>(classes);
+        for (int i = 0; i < classes; i++) {
+            out.add("class " + i);
+        }
+        return out;
+    }
+
+    /** The image's path, then one indented line per class: probability, label, index. */
+    static String text(Predictor.Prediction p) {
+        StringBuilder sb = new StringBuilder().append(p.image()).append('\n');
+        for (Predictor.Top t : p.top()) {
+            sb.append(String.format(Locale.ROOT, "  %.4f  %s (%d)%n", t.probability(), t.label(), t.index()));
+        }
+        return sb.toString();
+    }
+
+    static String json(List<Predictor.Prediction> predictions) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Predictor.Prediction p : predictions) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("image", p.image().toString());
+            List<Map<String, Object>> top = new ArrayList<>();
+            for (Predictor.Top t : p.top()) {
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("index", t.index());
+                c.put("label", t.label());
+                // A Float, so that JSON carries the shortest decimal that reads back as the same float.
+                c.put("probability", t.probability());
+                top.add(c);
+            }
+            row.put("top", top);
+            rows.add(row);
+        }
+        return GSON.toJson(rows);
+    }
+
+    static String csv(List<Predictor.Prediction> predictions) {
+        StringBuilder sb = new StringBuilder("image,rank,index,label,probability\n");
+        for (Predictor.Prediction p : predictions) {
+            for (int r = 0; r < p.top().size(); r++) {
+                Predictor.Top t = p.top().get(r);
+                sb.append(csvField(p.image().toString())).append(',').append(r + 1).append(',').append(t.index()).append(',')
+                        .append(csvField(t.label())).append(',').append(t.probability()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
+    static String csvField(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+            return s;
+        }
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+}

@@ -1,0 +1,149 @@
+package dev.ferry.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.ferry.Engines;
+import dev.ferry.InputException;
+import dev.ferry.model.ResNet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class LrFinderTest {
+    private static NDManager manager;
+
+    @BeforeAll
+    static void start() {
+        manager = Engines.newManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static TrainConfig config() {
+        return TrainConfig.defaults(new Strategy.FineTune(1)).withSeed(5);
+    }
+
+    @Test
+    void ratesGrowExponentiallyAndLossesAreTheBiasCorrectedAverage() {
+        LrFinder.Settings settings = new LrFinder.Settings(1e-5, 1e-2, 8, 6);
+        List<Double> seen = new ArrayList<>();
+        try (NDManager m = manager.newSubManager()) {
+            LrFinder.Result r = new LrFinder(config(), settings, (step, steps, rate, loss) -> seen.add(rate))
+                    .run(TrainerTest.tinyNet(m, 1), TrainerTest.synthetic(4, 3, true), m);
+
+            assertEquals(8, r.rates().length, "the range stays far below divergence");
+            assertFalse(r.stoppedEarly());
+            for (int i = 0; i < 8; i++) {
+                assertEquals(1e-5 * Math.pow(1e3, i / 7.0), r.rates()[i], 1e-12 * r.rates()[i]);
+                assertEquals(r.rates()[i], seen.get(i), 0.0);
+            }
+            double avg = 0;
+            for (int i = 0; i < 8; i++) {
+                avg = 0.98 * avg + 0.02 * r.rawLosses()[i];
+                assertEquals(avg / (1 - Math.pow(0.98, i + 1)), r.losses()[i], 1e-9);
+            }
+            assertEquals(r.rawLosses()[0], r.losses()[0], 1e-9, "bias correction makes the first value the first loss");
+            assertEquals(LrFinder.suggest(r.rates(), r.losses()), r.suggestedLr(), 0.0);
+        }
+    }
+
+    @Test
+    void stopsOnceTheLossExceedsFourTimesItsMinimumAndTrainsTheNetworkInPlace() {
+        try (NDManager m = manager.newSubManager()) {
+            ResNet net = TrainerTest.tinyNet(m, 1);
+            Map<String, float[]> before = TrainerTest.weights(net);
+            LrFinder.Result r = new LrFinder(config(), new LrFinder.Settings(1e-2, 1e6, 16, 6), null)
+                    .run(net, TrainerTest.synthetic(4, 3, true), m);
+
+            assertTrue(r.stoppedEarly(), "rates up to 1e6 must diverge");
+            int n = r.losses().length;
+            assertTrue(n < 16 && n >= 2, "stopped after " + n + " steps");
+            for (int i = 0; i < n - 1; i++) {
+                assertTrue(r.losses()[i] <= 4 * min(r.losses(), i), "should have stopped at step " + (i + 1));
+            }
+            assertTrue(r.losses()[n - 1] > 4 * min(r.losses(), n - 1), "the last point is the one that diverged");
+            assertTrue(r.suggestedLr() >= 1e-3 && r.suggestedLr() <= r.rates()[n - 1], "suggestion " + r.suggestedLr());
+            assertFalse(java.util.Arrays.equals(before.get("conv1.weight"), TrainerTest.weights(net).get("conv1.weight")),
+                    "the sweep trains the network; nothing is restored");
+        }
+    }
+
+    /** The lowest of {@code values[0..last]}. */
+    private static double min(double[] values, int last) {
+        return java.util.Arrays.stream(values, 0, last + 1).min().orElseThrow();
+    }
+
+    @Test
+    void seededSweepsRepeat() {
+        LrFinder.Settings settings = new LrFinder.Settings(1e-4, 1, 4, 6);
+        double[][] losses = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            try (NDManager m = manager.newSubManager()) {
+                losses[run] = new LrFinder(config(), settings, null).run(TrainerTest.tinyNet(m, 1), TrainerTest.synthetic(4, 3, true), m).rawLosses();
+            }
+        }
+        assertArrayEquals(losses[0], losses[1], 0.0);
+    }
+
+    @Test
+    void suggestionIsTheSteepestDescentBeforeTheMinimum() {
+        int n = 50;
+        double[] rates = new double[n];
+        double[] losses = new double[n];
+        for (int i = 0; i < n; i++) {
+            rates[i] = 1e-6 * Math.pow(10, i / 7.0);
+            // A plateau, a fall steepest at i = 20, a minimum at i = 35, then a steep rise (which
+            // must not count: it is after the minimum).
+            losses[i] = i <= 35 ? 2 - Math.tanh((i - 20) / 5.0) : 2 - Math.tanh(15 / 5.0) + 5 * (i - 35);
+        }
+        assertEquals(rates[20], LrFinder.suggest(rates, losses), 0.0);
+
+        // The steep rise after the minimum is ignored even when it is the biggest slope in absolute value.
+        double[] g = LrFinder.gradient(rates, losses);
+        assertTrue(g[40] > 0 && Math.abs(g[40]) > Math.abs(g[20]));
+    }
+
+    @Test
+    void aLossRisingFromTheStartFallsBackToATenthOfTheBestRate() {
+        double[] rates = {1e-4, 1e-3, 1e-2, 1e-1};
+        double[] losses = {1.0, 1.1, 1.5, 3.0};
+        assertEquals(1e-5, LrFinder.suggest(rates, losses), 1e-20);
+    }
+
+    @Test
+    void theFirstPointsAreSkipped() {
+        // The steepest fall is at index 1, inside the skipped first tenth (n = 30: 3 points).
+        double[] rates = new double[30];
+        double[] losses = new double[30];
+        for (int i = 0; i < 30; i++) {
+            rates[i] = Math.pow(10, -6 + i / 5.0);
+            losses[i] = i == 0 ? 10 : 3 - 0.05 * i;
+        }
+        int suggested = java.util.Arrays.binarySearch(rates, LrFinder.suggest(rates, losses));
+        assertTrue(suggested >= 3, "suggested point " + suggested);
+    }
+
+    @Test
+    void settingsAreChecked() {
+        assertThrows(InputException.class, () -> new LrFinder.Settings(0, 10, 100, 8));
+        assertThrows(InputException.class, () -> new LrFinder.Settings(1e-3, 1e-4, 100, 8));
+        assertThrows(InputException.class, () -> new LrFinder.Settings(1e-7, Double.POSITIVE_INFINITY, 100, 8));
+        assertThrows(InputException.class, () -> new LrFinder.Settings(1e-7, 10, 1, 8));
+        InputException b = assertThrows(InputException.class, () -> new LrFinder.Settings(1e-7, 10, 100, 1));
+        assertTrue(b.getMessage().contains("--batch-size"), b.getMessage());
+        LrFinder.Settings d = LrFinder.Settings.defaults(16);
+        assertEquals(1e-7, d.rate(0), 0.0);
+        assertEquals(10, d.rate(99), 1e-12);
+    }
+}
