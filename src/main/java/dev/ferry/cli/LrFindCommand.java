@@ -20,6 +20,7 @@ import dev.ferry.train.FolderSource;
 import dev.ferry.train.LrFinder;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.PresetOverride;
+import dev.ferry.train.TrainingRun;
 import dev.ferry.train.Pretrained;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
@@ -60,6 +61,9 @@ public final class LrFindCommand implements Callable<Integer> {
     /** The curve's file name in {@code --out}. */
     static final String DATA = "lr_find.json";
 
+    @CommandLine.Mixin
+    PresetOptions presetOptions = new PresetOptions();
+
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Training images: one sub-folder per class.")
     Path data;
 
@@ -92,18 +96,6 @@ public final class LrFindCommand implements Callable<Integer> {
 
     @Option(names = "--backbone-lr-factor", defaultValue = "0.1", description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}).")
     double backboneLrFactor;
-
-    @Option(names = "--resize", description = "Override the preset: resize the shorter side to R (0: no resize).")
-    Integer resize;
-
-    @Option(names = "--crop", description = "Override the preset: center/random crop size.")
-    Integer crop;
-
-    @Option(names = "--mean", split = ",", arity = "1..3", description = "Override the preset: per-channel mean (one value is used for all three).")
-    float[] mean;
-
-    @Option(names = "--std", split = ",", arity = "1..3", description = "Override the preset: per-channel std.")
-    float[] std;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed: shuffling, augmentation, new head (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -161,18 +153,17 @@ public final class LrFindCommand implements Callable<Integer> {
         ResNetConfig netConfig = (pretrained != null ? pretrained.config() : ResNetConfig.of(arch, classes.size()))
                 .withNumClasses(classes.size());
         Preset weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
-        PresetOverride override = new PresetOverride(resize, crop, mean, std);
+        PresetOverride override = presetOptions.override();
         Preset preset = override.isEmpty() ? weightsPreset : override.apply(weightsPreset);
         // The training augmentation ferry train would use for this input size.
-        boolean small = preset.crop() <= 64;
-        Augmentation augmentation = small ? Augmentation.padAndShift(Math.max(1, preset.crop() / 14), true) : Augmentation.randomResizedCrop();
+        Augmentation augmentation = TrainingRun.augmentationFor(preset);
 
         err.println(String.format(Locale.ROOT, "ferry: lr-find on %d images of %d classes, %s, rates %.1e to %.1e in %d steps",
                 samples.size(), classes.size(), s.id(), start, end, steps));
         err.flush();
         LrFinder.Result result;
         try (NDManager manager = Engines.newManager();
-                FolderSource source = new FolderSource(samples, preset, augmentation, nThreads, small)) {
+                FolderSource source = new FolderSource(samples, preset, augmentation, nThreads, preset.crop() <= 64)) {
             Engines.seed(seed);
             ResNet net = ResNet.create(netConfig).initialize(manager);
             if (pretrained != null && s.usesPretrainedWeights()) {

@@ -35,6 +35,9 @@ import picocli.CommandLine.Option;
 public final class TrainCommand implements Callable<Integer> {
     static final Gson GSON_LINE = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
+    @CommandLine.Mixin
+    PresetOptions presetOptions = new PresetOptions();
+
     @Option(names = "--data", required = true, description = "Training images: one sub-folder per class.")
     Path data;
 
@@ -94,18 +97,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--head-epochs", defaultValue = "3", description = "two-stage: epochs of the frozen first stage (default: ${DEFAULT-VALUE}).")
     int headEpochs;
-
-    @Option(names = "--resize", description = "Override the preset: resize the shorter side to R (0: no resize).")
-    Integer resize;
-
-    @Option(names = "--crop", description = "Override the preset: center/random crop size.")
-    Integer crop;
-
-    @Option(names = "--mean", split = ",", arity = "1..3", description = "Override the preset: per-channel mean (one value is used for all three).")
-    float[] mean;
-
-    @Option(names = "--std", split = ",", arity = "1..3", description = "Override the preset: per-channel std.")
-    float[] std;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed: shuffling, augmentation, dropout, new head (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -167,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new InputException("--threads must be at least 1, got " + nThreads);
         }
         PrintStream err = System.err;
-        PresetOverride override = new PresetOverride(resize, crop, mean, std);
+        PresetOverride override = presetOptions.override();
         TrainingRun run = TrainingRun.builder()
                 .data(data).validation(val).validationSplit(valSplit)
                 .weights(weights).arch(arch).config(cfg).dropout(dropout).preset(override.isEmpty() ? null : override)

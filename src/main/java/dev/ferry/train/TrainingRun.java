@@ -112,9 +112,7 @@ public final class TrainingRun {
         ResNetConfig netConfig = base.withNumClasses(classes.size()).withDropout(o.dropout());
         Preset weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
         Preset preset = o.presetOverride() != null ? o.presetOverride().apply(weightsPreset) : weightsPreset;
-        Augmentation augmentation = preset.crop() <= 64
-                ? Augmentation.padAndShift(Math.max(1, preset.crop() / 14), true)
-                : Augmentation.randomResizedCrop();
+        Augmentation augmentation = augmentationFor(preset);
 
         try (NDManager manager = Engines.newManager();
                 FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), smallImages(preset));
@@ -171,6 +169,16 @@ public final class TrainingRun {
             Reports.writeTraining(o.out(), info, result, metrics, val == null ? List.of() : val.samples(), split.skipped());
             return new Outcome(result, metrics, info, o.out());
         }
+    }
+
+    /**
+     * The training augmentation for a preset: random-resized crops would destroy small images (28-64
+     * px), which get flips and shifts of about 7% of their side instead.
+     */
+    public static Augmentation augmentationFor(Preset p) {
+        return smallImages(p)
+                ? Augmentation.padAndShift(Math.max(1, p.crop() / 14), true)
+                : Augmentation.randomResizedCrop();
     }
 
     private static boolean smallImages(Preset p) {
