@@ -1,12 +1,10 @@
 package dev.ferry.data;
 
-import dev.ferry.FerryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -65,21 +63,9 @@ public final class ImageValidator {
             }
             List<BadImage> bad = new ArrayList<>();
             for (Future<Optional<BadImage>> f : futures) {
-                f.get().ifPresent(bad::add);
+                dev.ferry.Futures.await(f, "image validation").ifPresent(bad::add);
             }
             return bad;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FerryException("image validation was interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new FerryException("image validation failed: " + cause, cause);
         } finally {
             workers.shutdownAndJoin(pool);
         }

@@ -1,6 +1,5 @@
 package dev.ferry.train;
 
-import dev.ferry.FerryException;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.EvalTransform;
 import dev.ferry.data.ImageDecoder;
@@ -90,17 +89,7 @@ public final class FolderSource implements SampleSource, AutoCloseable {
             });
         }
         for (Future<?> f : parts) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FerryException("interrupted while decoding images", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new FerryException("decoding failed: " + e.getCause(), e.getCause());
-            }
+            dev.ferry.Futures.await(f, "decoding images");
         }
     }
 

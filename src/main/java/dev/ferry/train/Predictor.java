@@ -3,7 +3,6 @@ package dev.ferry.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.ferry.FerryException;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.BadImageException;
@@ -26,7 +25,6 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -231,21 +229,7 @@ public final class Predictor implements AutoCloseable {
     }
 
     private static float[] await(Future<float[]> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FerryException("interrupted while decoding images", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new FerryException("decoding failed: " + cause, cause);
-        }
+        return dev.ferry.Futures.await(f, "decoding images");
     }
 
     private float[][] classify(List<float[]> pixels, NDManager manager) {

@@ -102,7 +102,9 @@ public final class Trainer {
                         best ? record.valAccuracy() : state.bestValAccuracy(),
                         best ? 0 : state.stale() + 1,
                         optimizer.steps());
-                if (best) {
+                if (best && val != null) {
+                    // Without validation data the last epoch is the result and the network holds it
+                    // already: no copy of every weight per epoch.
                     bestWeights = snapshot(net, manager, bestWeights);
                 }
                 checkpointer.epochEnd(net, optimizer, state, best);
@@ -343,21 +345,10 @@ public final class Trainer {
         }
 
         float[] next() {
-            try {
-                float[] out = pending.get();
-                next++;
-                pending = next < steps ? submit(next) : null;
-                return out;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FerryException("interrupted while loading images", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new FerryException("loading images failed: " + c.getMessage(), c);
-            }
+            float[] out = dev.ferry.Futures.await(pending, "loading images");
+            next++;
+            pending = next < steps ? submit(next) : null;
+            return out;
         }
 
         @Override

@@ -2,7 +2,6 @@ package dev.ferry.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.ferry.Engines;
-import dev.ferry.FerryException;
 import dev.ferry.InputException;
 import dev.ferry.cli.FerryCli;
 import dev.ferry.data.Augmentation;
@@ -14,7 +13,6 @@ import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;
 import dev.ferry.weights.ModelWeights;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -312,14 +310,6 @@ public final class TrainingRun {
             }
             return new TrainingRun(new Options(data, validation, validationSplit, weights, arch, config, dropout,
                     preset, out, resume, skipBad, threads, lenient));
-        }
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new FerryException("cannot delete " + p + ": " + e.getMessage(), e);
         }
     }
 }
