@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         description = "Image-classification transfer learning with torchvision-exact ResNets.",
         subcommands = {
             DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, LrFindCommand.class,
-            SummaryCommand.class, PretrainDemoCommand.class, CommandLine.HelpCommand.class
+            SummaryCommand.class, BenchCommand.class, PretrainDemoCommand.class, CommandLine.HelpCommand.class
         })
 public final class FerryCli implements Runnable {
 

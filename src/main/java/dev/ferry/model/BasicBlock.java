@@ -27,8 +27,10 @@ public final class BasicBlock extends ResidualBlock {
 
     @Override
     protected NDArray branch(ParameterStore ps, NDArray x, boolean training) {
-        NDArray out = relu(apply(bn1, ps, apply(conv1, ps, x, training), training));
-        return apply(bn2, ps, apply(conv2, ps, out, training), training);
+        NDArray a = convBn(conv1, bn1, ps, x, training, true);
+        NDArray b = convBn(conv2, bn2, ps, a, training, false);
+        a.close();
+        return b;
     }
 
     @Override

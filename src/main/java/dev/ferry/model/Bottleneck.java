@@ -36,9 +36,12 @@ public final class Bottleneck extends ResidualBlock {
 
     @Override
     protected NDArray branch(ParameterStore ps, NDArray x, boolean training) {
-        NDArray out = relu(apply(bn1, ps, apply(conv1, ps, x, training), training));
-        out = relu(apply(bn2, ps, apply(conv2, ps, out, training), training));
-        return apply(bn3, ps, apply(conv3, ps, out, training), training);
+        NDArray a = convBn(conv1, bn1, ps, x, training, true);
+        NDArray b = convBn(conv2, bn2, ps, a, training, true);
+        a.close();
+        NDArray c = convBn(conv3, bn3, ps, b, training, false);
+        b.close();
+        return c;
     }
 
     @Override

@@ -67,6 +67,11 @@ public final class Conv2d extends Module {
         return stride;
     }
 
+    /** Zero padding on each side. */
+    public int padding() {
+        return padding;
+    }
+
     /** The weight parameter, shape (out, in, k, k). */
     public Parameter weight() {
         return weight;

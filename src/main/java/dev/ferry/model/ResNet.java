@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
@@ -99,34 +98,54 @@ public final class ResNet extends Module {
 
     // ------------------------------------------------------------------ forward
 
-    /** Logits for a batch of normalised images (N x 3 x H x W). */
+    /** Logits for a batch of normalised images (N x 3 x H x W); {@code images} is not closed. */
     public NDArray forward(NDArray images, boolean training) {
-        return forwardHead(forwardFeatures(images, training), training);
+        try (NDArray features = forwardFeatures(images, training)) {
+            return forwardHead(features, training);
+        }
     }
 
-    /** The backbone: pooled features, N x {@link ResNetConfig#featureDim()}. */
+    /**
+     * The backbone: pooled features, N x {@link ResNetConfig#featureDim()}. In training mode the
+     * activations run in channels-last layout ({@link ChannelsLast}). Each intermediate is closed
+     * once consumed (autograd keeps its own references to what backward needs); {@code images} is
+     * not. For inference alone, {@link InferenceNetwork} is faster.
+     */
     public NDArray forwardFeatures(NDArray images, boolean training) {
-        NDArray x = stem(images, training);
-        for (Sequential stage : stages) {
-            x = ResidualBlock.apply(stage, parameterStore, x, training);
+        // Training runs channels-last from the first convolution on (see ChannelsLast for why and how
+        // much). Inference mode keeps libtorch's default layout: it is the reference the parity tests
+        // hold to torchvision's float32 logits, and fast inference goes through InferenceNetwork.
+        NDArray in = training ? ChannelsLast.of(images) : images;
+        NDArray x = stem(in, training);
+        if (in != images) {
+            in.close();
         }
-        return Pool.globalAvgPool2d(x);
+        for (Sequential stage : stages) {
+            NDArray next = ResidualBlock.apply(stage, parameterStore, x, training);
+            x.close();
+            x = next;
+        }
+        NDArray pooled = Pool.globalAvgPool2d(x);
+        x.close();
+        return pooled;
     }
 
-    /** The head: dropout (if configured, training only) then {@code fc}. */
+    /** The head: dropout (if configured, training only) then {@code fc}; {@code features} is not closed. */
     public NDArray forwardHead(NDArray features, boolean training) {
-        NDArray x = features;
         if (config.dropout() > 0f && training) {
-            x = Dropout.dropout(x, config.dropout(), true).singletonOrThrow();
+            try (NDArray dropped = Dropout.dropout(features, config.dropout(), true).singletonOrThrow()) {
+                return ResidualBlock.apply(fc, parameterStore, dropped, training);
+            }
         }
-        return ResidualBlock.apply(fc, parameterStore, x, training);
+        return ResidualBlock.apply(fc, parameterStore, features, training);
     }
 
     private NDArray stem(NDArray images, boolean training) {
-        NDArray x = Activation.relu(ResidualBlock.apply(bn1, parameterStore,
-                ResidualBlock.apply(conv1, parameterStore, images, training), training));
+        NDArray x = ResidualBlock.convBn(conv1, bn1, parameterStore, images, training, true);
         if (config.stem() == Stem.IMAGENET) {
-            x = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+            NDArray pooled = Pool.maxPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
+            x.close();
+            x = pooled;
         }
         return x;
     }

@@ -48,17 +48,49 @@ public abstract class ResidualBlock extends Module {
         return downsample != null;
     }
 
+    /** The projection shortcut (conv, BN), or null for the identity. */
+    Sequential downsample() {
+        return downsample;
+    }
+
+    /**
+     * {@code relu(branch(x) + shortcut(x))}, adding in place into the branch output as torchvision's
+     * {@code out += identity} does (the last BN's output is saved by no backward function, so
+     * autograd allows it). Intermediates are closed as soon as they are consumed: DJL would keep
+     * them until the step's manager closes, holding every activation of the pass at once, while
+     * autograd keeps its own references to whatever the backward pass needs.
+     */
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        NDArray identity = downsample == null ? x : downsample.forward(ps, inputs, training).singletonOrThrow();
         NDArray out = branch(ps, x, training);
-        return new NDList(relu(out.add(identity)));
+        if (downsample == null) {
+            out.addi(x);
+        } else {
+            try (NDArray identity = downsample.forward(ps, inputs, training).singletonOrThrow()) {
+                out.addi(identity);
+            }
+        }
+        return new NDList(reluConsuming(out));
     }
 
-    static NDArray relu(NDArray x) {
-        return Activation.relu(x);
+    /** ReLU that closes its input (DJL has no in-place ReLU). */
+    static NDArray reluConsuming(NDArray x) {
+        NDArray y = Activation.relu(x);
+        x.close();
+        return y;
+    }
+
+    /**
+     * {@code bn(conv(x))}, optionally followed by ReLU, closing the intermediates; {@code x} is left
+     * to the caller.
+     */
+    static NDArray convBn(Conv2d conv, BatchNorm2d bn, ParameterStore ps, NDArray x, boolean training, boolean relu) {
+        NDArray c = apply(conv, ps, x, training);
+        NDArray b = apply(bn, ps, c, training);
+        c.close();
+        return relu ? reluConsuming(b) : b;
     }
 
     static NDArray apply(Module m, ParameterStore ps, NDArray x, boolean training) {

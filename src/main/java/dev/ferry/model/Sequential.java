@@ -31,12 +31,20 @@ public final class Sequential extends Module {
         return out;
     }
 
+    /**
+     * Applies the children in order, closing each intermediate output once the next child has
+     * consumed it (the input belongs to the caller and stays open).
+     */
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDList x = inputs;
         for (Pair<String, Block> c : getChildren()) {
-            x = c.getValue().forward(ps, x, training);
+            NDList next = c.getValue().forward(ps, x, training);
+            if (x != inputs) {
+                x.close();
+            }
+            x = next;
         }
         return x;
     }

@@ -1,0 +1,60 @@
+package dev.ferry.model;
+
+import ai.djl.ndarray.NDManager;
+import dev.ferry.InputException;
+import java.util.Locale;
+
+/**
+ * A network that only predicts, on host arrays: the BN-folded copy of a {@link ResNet} on the
+ * configured inference engine. {@link dev.ferry.train.Inference}, the feature cache and the
+ * benchmarks use it whenever the network is not training.
+ *
+ * <p>The engine is ONNX Runtime ({@link OrtResNet}, the faster) unless the system property {@code
+ * ferry.inference} says {@code libtorch} ({@link FusedResNet}); both compute the inference-mode
+ * function of the network to float rounding.
+ */
+public interface InferenceNetwork extends AutoCloseable {
+
+    /** The inference engines. */
+    enum Engine {
+        ONNXRUNTIME,
+        LIBTORCH;
+
+        /** The engine named by {@code -Dferry.inference=onnxruntime|libtorch} (default onnxruntime). */
+        public static Engine configured() {
+            String v = System.getProperty("ferry.inference", "onnxruntime").trim().toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "onnxruntime", "ort" -> ONNXRUNTIME;
+                case "libtorch", "torch" -> LIBTORCH;
+                default -> throw new InputException("ferry.inference must be onnxruntime or libtorch, got '" + v + "'");
+            };
+        }
+    }
+
+    /** Logits of {@code n} normalised images (N x 3 x H x W, row-major): N x classes, row-major. */
+    float[] forward(float[] images, int n, int height, int width);
+
+    /** Pooled backbone features of {@code n} images: N x featureDim, row-major. */
+    float[] forwardFeatures(float[] images, int n, int height, int width);
+
+    /** Frees the copy's native memory. */
+    @Override
+    void close();
+
+    /**
+     * A snapshot of {@code net}'s current weights on the configured engine.
+     *
+     * @param manager parent of the libtorch copy's arrays (unused by ONNX Runtime)
+     */
+    static InferenceNetwork of(ResNet net, NDManager manager) {
+        return of(net, manager, Engine.configured());
+    }
+
+    /** A snapshot of {@code net}'s current weights on {@code engine}. */
+    static InferenceNetwork of(ResNet net, NDManager manager, Engine engine) {
+        return switch (engine) {
+            case ONNXRUNTIME -> OrtResNet.of(net, OrtResNet.defaultThreads());
+            case LIBTORCH -> FusedResNet.of(net, manager);
+        };
+    }
+}

@@ -1,0 +1,372 @@
+package dev.ferry.model;
+
+import ai.djl.nn.Parameter;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Writes a ResNet as an ONNX model (opset 17) for inference, with every BatchNorm folded into its
+ * convolution as {@link FusedResNet} does: {@code Conv(W * s, beta - mean * s)} with
+ * {@code s = gamma / sqrt(running_var + eps)}, computed in double precision on the host.
+ *
+ * <p>The graph has one input {@code input} (N x 3 x H x W, N and H x W free) and two outputs:
+ * {@code features} (the pooled backbone output, N x featureDim) and {@code logits} (N x classes).
+ * ONNX Runtime computes only what the requested outputs need.
+ *
+ * <p>The values come from a function of the torchvision state_dict key, so the same export serves a
+ * live network ({@link #export(ResNet)}) and a weights file read on the host without starting
+ * libtorch ({@link #export(ResNet, Function)} with an uninitialised network as the structure).
+ *
+ * <p>The model is streamed: each layer's folded weights are computed when they are written and
+ * dropped right after, so exporting ResNet-50 holds one layer's values at a time instead of three
+ * copies of all 100 MB (values, TensorProtos, the assembled model), which counted against the
+ * inference process's peak memory.
+ *
+ * <p>The protobuf is written by hand: the handful of ONNX messages needed here do not justify a
+ * protobuf runtime and generated classes.
+ */
+public final class OnnxExport {
+    /** Name of the graph input. */
+    public static final String INPUT = "input";
+    /** Name of the pooled-features output. */
+    public static final String FEATURES = "features";
+    /** Name of the logits output. */
+    public static final String LOGITS = "logits";
+    private static final int OPSET = 17;
+    private static final int IR_VERSION = 8;
+    private static final int FLOAT = 1;
+
+    private final Function<String, float[]> values;
+    private final Map<Parameter, String> keys = new IdentityHashMap<>();
+    private final List<Pb> nodes = new ArrayList<>();
+    /** The initializers in graph order; their values are computed only when written. */
+    private final List<Initializer> initializers = new ArrayList<>();
+
+    /** A float TensorProto to be written: its name, dims and a way to compute its values. */
+    private record Initializer(String name, long[] dims, Supplier<float[]> values) {
+        long count() {
+            long n = 1;
+            for (long d : dims) {
+                n *= d;
+            }
+            return n;
+        }
+
+        /** TensorProto fields before the raw data: dims, data_type, name, raw_data's tag and length. */
+        byte[] header() {
+            Pb h = new Pb();
+            for (long d : dims) {
+                h.varintField(1, d);
+            }
+            h.varintField(2, FLOAT);
+            h.string(8, name);
+            h.tag(9, 2);
+            h.varint(count() * Float.BYTES);
+            return h.bytes();
+        }
+    }
+    private int counter;
+
+    private OnnxExport(ResNet structure, Function<String, float[]> values) {
+        this.values = values;
+        structure.stateDict().forEach((k, p) -> keys.put(p, k));
+    }
+
+    /** The values of a live network's current weights and statistics, by state_dict key. */
+    public static Function<String, float[]> valuesOf(ResNet net) {
+        Map<String, Parameter> state = net.stateDict();
+        return key -> {
+            Parameter p = state.get(key);
+            return p == null ? null : p.getArray().toFloatArray();
+        };
+    }
+
+    /** The ONNX model of a live network's current weights and statistics, in memory. */
+    public static byte[] export(ResNet net) {
+        return export(net, valuesOf(net));
+    }
+
+    /**
+     * The ONNX model of {@code structure}'s layout with the values {@code values} returns for each
+     * state_dict key ({@code conv1.weight}, {@code layer1.0.bn1.running_var}, ...), in memory.
+     * {@code structure} need not be initialised.
+     *
+     * @throws IllegalArgumentException if a value is missing or has the wrong length
+     */
+    public static byte[] export(ResNet structure, Function<String, float[]> values) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            write(structure, values, out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Streams the ONNX model to {@code out} (not closed), computing each layer's folded weights as it
+     * is written.
+     *
+     * @throws IllegalArgumentException if a value is missing or has the wrong length
+     */
+    public static void write(ResNet structure, Function<String, float[]> values, OutputStream out) throws IOException {
+        OnnxExport e = new OnnxExport(structure, values);
+        e.build(structure);
+        e.writeModel(structure.config(), out);
+    }
+
+    private void build(ResNet net) {
+        String x = conv(net.conv1(), net.bn1(), INPUT, true);
+        if (net.config().stem() == Stem.IMAGENET) {
+            x = node("MaxPool", new String[] {x}, ints("kernel_shape", 3, 3), ints("strides", 2, 2),
+                    ints("pads", 1, 1, 1, 1));
+        }
+        for (Sequential stage : net.stages()) {
+            for (Module m : stage.modules()) {
+                x = block((ResidualBlock) m, x);
+            }
+        }
+        String pooled = node("GlobalAveragePool", new String[] {x});
+        nodes.add(node("Flatten", new String[] {pooled}, new String[] {FEATURES}, intAttr("axis", 1)));
+        Linear fc = net.fc();
+        String w = initializer(key(fc, "weight"), new long[] {fc.outFeatures(), fc.inFeatures()},
+                () -> value(fc, "weight", (long) fc.outFeatures() * fc.inFeatures()));
+        String b = initializer(key(fc, "bias"), new long[] {fc.outFeatures()}, () -> value(fc, "bias", fc.outFeatures()));
+        nodes.add(node("Gemm", new String[] {FEATURES, w, b}, new String[] {LOGITS}, intAttr("transB", 1)));
+    }
+
+    /**
+     * ModelProto: ir_version, producer, opset, then the graph, whose length is known up front from
+     * the shapes, so the weights can follow without being held.
+     */
+    private void writeModel(ResNetConfig config, OutputStream sink) throws IOException {
+        Pb small = new Pb();
+        nodes.forEach(n -> small.message(1, n));
+        small.string(2, "resnet");
+        small.message(11, valueInfo(INPUT, "N", 3L, "H", "W"));
+        small.message(12, valueInfo(FEATURES, "N", (long) config.featureDim()));
+        small.message(12, valueInfo(LOGITS, "N", (long) config.numClasses()));
+        byte[] smallBytes = small.bytes();
+        List<byte[]> headers = new ArrayList<>();
+        long graphLength = smallBytes.length;
+        for (Initializer init : initializers) {
+            byte[] h = init.header();
+            headers.add(h);
+            long tensorLength = h.length + init.count() * Float.BYTES;
+            graphLength += varintSize(5L << 3 | 2) + varintSize(tensorLength) + tensorLength;
+        }
+        Pb head = new Pb().varintField(1, IR_VERSION).string(2, "ferry")
+                .message(8, new Pb().string(1, "").varintField(2, OPSET));
+        head.tag(7, 2);
+        head.varint(graphLength);
+        OutputStream out = new BufferedOutputStream(sink, 1 << 16);
+        out.write(head.bytes());
+        out.write(smallBytes);
+        for (int i = 0; i < initializers.size(); i++) {
+            Initializer init = initializers.get(i);
+            byte[] h = headers.get(i);
+            Pb field = new Pb();
+            field.tag(5, 2);
+            field.varint(h.length + init.count() * Float.BYTES);
+            out.write(field.bytes());
+            out.write(h);
+            float[] v = init.values().get();
+            if (v.length != init.count()) {
+                throw new IllegalStateException(init.name() + ": " + v.length + " values for " + init.count());
+            }
+            ByteBuffer raw = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            raw.asFloatBuffer().put(v);
+            out.write(raw.array());
+        }
+        out.flush();
+    }
+
+    private static int varintSize(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) {
+            v >>>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    /** {@code relu(branch(x) + shortcut(x))}. */
+    private String block(ResidualBlock block, String x) {
+        List<Module> mods = block.branchModules();
+        String y = x;
+        for (int i = 0; i < mods.size(); i += 2) {
+            y = conv((Conv2d) mods.get(i), (BatchNorm2d) mods.get(i + 1), y, i + 2 < mods.size());
+        }
+        String identity = x;
+        if (block.hasDownsample()) {
+            List<Module> d = block.downsample().modules();
+            identity = conv((Conv2d) d.get(0), (BatchNorm2d) d.get(1), x, false);
+        }
+        return node("Relu", new String[] {node("Add", new String[] {y, identity})});
+    }
+
+    /** A convolution with its BN folded in, optionally followed by ReLU; returns the output name. */
+    private String conv(Conv2d c, BatchNorm2d bn, String x, boolean relu) {
+        int out = c.outChannels();
+        int in = c.inChannels();
+        int k = c.kernel();
+        // Folded when written: weight first, then the bias (the order initializers are written in).
+        float[][] bias = new float[1][];
+        String wName = initializer(key(c, "weight"), new long[] {out, in, k, k}, () -> {
+            float[] w = value(c, "weight", (long) out * in * k * k);
+            float[] gamma = value(bn, "weight", out);
+            float[] beta = value(bn, "bias", out);
+            float[] mean = value(bn, "running_mean", out);
+            float[] var = value(bn, "running_var", out);
+            // A new array: the value function may hand out its own storage (a weights file's).
+            float[] folded = new float[w.length];
+            float[] b = new float[out];
+            int per = in * k * k;
+            for (int o = 0; o < out; o++) {
+                double scale = gamma[o] / Math.sqrt((double) var[o] + BatchNorm2d.EPS);
+                b[o] = (float) (beta[o] - mean[o] * scale);
+                for (int j = 0; j < per; j++) {
+                    folded[o * per + j] = (float) (w[o * per + j] * scale);
+                }
+            }
+            bias[0] = b;
+            return folded;
+        });
+        String bName = initializer(key(bn, "bias") + ".folded", new long[] {out}, () -> {
+            float[] b = bias[0];
+            bias[0] = null;
+            return b;
+        });
+        int p = c.padding();
+        String y = node("Conv", new String[] {x, wName, bName}, ints("kernel_shape", k, k),
+                ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p));
+        return relu ? node("Relu", new String[] {y}) : y;
+    }
+
+    private String key(Module m, String local) {
+        Map<String, Parameter> own = new LinkedHashMap<>();
+        m.collectState("", own);
+        String k = keys.get(own.get(local));
+        if (k == null) {
+            throw new IllegalStateException("no state_dict key for " + local + " of " + m.getClass().getSimpleName());
+        }
+        return k;
+    }
+
+    private float[] value(Module m, String local, long expected) {
+        String k = key(m, local);
+        float[] v = values.apply(k);
+        if (v == null || v.length != expected) {
+            throw new IllegalArgumentException(k + ": expected " + expected + " values, got "
+                    + (v == null ? "none" : Integer.toString(v.length)));
+        }
+        return v;
+    }
+
+    /** Registers a float initializer whose values are computed when the model is written. */
+    private String initializer(String name, long[] dims, Supplier<float[]> values) {
+        initializers.add(new Initializer(name, dims, values));
+        return name;
+    }
+
+    /** Adds a node with one fresh output and returns the output's name. */
+    private String node(String op, String[] inputs, Pb... attributes) {
+        String out = op.toLowerCase(java.util.Locale.ROOT) + "_" + counter++;
+        nodes.add(node(op, inputs, new String[] {out}, attributes));
+        return out;
+    }
+
+    private static Pb node(String op, String[] inputs, String[] outputs, Pb... attributes) {
+        Pb n = new Pb();
+        for (String s : inputs) {
+            n.string(1, s);
+        }
+        for (String s : outputs) {
+            n.string(2, s);
+        }
+        n.string(4, op);
+        for (Pb a : attributes) {
+            n.message(5, a);
+        }
+        return n;
+    }
+
+    /** An INTS attribute (AttributeProto type 7). */
+    private static Pb ints(String name, long... v) {
+        Pb a = new Pb().string(1, name).varintField(20, 7);
+        for (long x : v) {
+            a.varintField(8, x);
+        }
+        return a;
+    }
+
+    /** An INT attribute (AttributeProto type 2). */
+    private static Pb intAttr(String name, long v) {
+        return new Pb().string(1, name).varintField(20, 2).varintField(3, v);
+    }
+
+    /** A float tensor's ValueInfoProto; a String dimension is symbolic, a Long fixed. */
+    private static Pb valueInfo(String name, Object... dims) {
+        Pb shape = new Pb();
+        for (Object d : dims) {
+            shape.message(1, d instanceof String s ? new Pb().string(2, s) : new Pb().varintField(1, (Long) d));
+        }
+        Pb tensorType = new Pb().varintField(1, FLOAT).message(2, shape);
+        return new Pb().string(1, name).message(2, new Pb().message(1, tensorType));
+    }
+
+    /** Protobuf wire format, the parts ONNX needs: varints and length-delimited fields. */
+    static final class Pb {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        void varint(long v) {
+            while ((v & ~0x7FL) != 0) {
+                out.write((int) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            out.write((int) v);
+        }
+
+        void tag(int field, int wireType) {
+            varint(((long) field << 3) | wireType);
+        }
+
+        Pb varintField(int field, long v) {
+            tag(field, 0);
+            varint(v);
+            return this;
+        }
+
+        Pb bytesField(int field, byte[] v) {
+            tag(field, 2);
+            varint(v.length);
+            out.write(v, 0, v.length);
+            return this;
+        }
+
+        Pb string(int field, String v) {
+            return bytesField(field, v.getBytes(StandardCharsets.UTF_8));
+        }
+
+        Pb message(int field, Pb v) {
+            return bytesField(field, v.bytes());
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+}
