@@ -106,22 +106,20 @@ public final class Benchmarks {
             out.put("onnxruntime_version", onnxRuntimeVersion());
         }
         out.put("allocator", ProcessStats.allocator());
-        // Only a case that started libtorch reports its facts: starting it just to ask would add
-        // its memory to an inference process that never needed it.
-        if (libtorchStarted) {
-            out.put("libtorch_version", Engines.engine(o.threads()).getVersion());
-            out.put("intra_op_threads", JniUtils.getNumThreads());
-            out.put("inter_op_threads", JniUtils.getNumInteropThreads());
-        }
         return out;
     }
 
-    /** Set once a case has started libtorch (only then are its version and threads reported). */
-    private static boolean libtorchStarted;
-
-    private static Engine libtorch(BenchOptions o) {
-        libtorchStarted = true;
-        return Engines.engine(o.threads());
+    /**
+     * Starts libtorch for a case that needs it and records its facts in {@code out}. Only such a
+     * case reports them: starting libtorch just to ask would add its memory to an inference
+     * process that never needed it.
+     */
+    private static Engine libtorch(BenchOptions o, Map<String, Object> out) {
+        Engine engine = Engines.engine(o.threads());
+        out.put("libtorch_version", engine.getVersion());
+        out.put("intra_op_threads", JniUtils.getNumThreads());
+        out.put("inter_op_threads", JniUtils.getNumInteropThreads());
+        return engine;
     }
 
     private static String onnxRuntimeVersion() {
@@ -129,7 +127,7 @@ public final class Benchmarks {
     }
 
     private static void gemm(BenchOptions o, Map<String, Object> out) {
-        libtorch(o);
+        libtorch(o, out);
         try (NDManager m = Engines.newManager()) {
             Engines.seed(0);
             NDArray a = m.randomNormal(new Shape(GEMM_N, GEMM_N));
@@ -165,12 +163,13 @@ public final class Benchmarks {
      * The prediction network: on ONNX Runtime built from host-made random weights (libtorch never
      * starts, as in a process that only predicts), on libtorch folded from a seeded random network.
      */
-    private static InferenceNetwork predictionNetwork(BenchOptions o, InferenceNetwork.Engine engine, NDManager[] holder) {
+    private static InferenceNetwork predictionNetwork(BenchOptions o, InferenceNetwork.Engine engine, NDManager[] holder,
+            boolean spinWait, Map<String, Object> out) {
         if (engine == InferenceNetwork.Engine.ONNXRUNTIME) {
             ResNet structure = ResNet.create(ResNetConfig.of(o.arch(), 1000));
-            return OrtResNet.of(structure, BenchWeights.randomValue(structure, o.seed()), o.threads());
+            return OrtResNet.of(structure, BenchWeights.randomValue(structure, o.seed()), o.threads(), spinWait);
         }
-        libtorch(o);
+        libtorch(o, out);
         NDManager m = Engines.newManager();
         holder[0] = m;
         try (NDManager netManager = m.newSubManager()) {
@@ -181,7 +180,8 @@ public final class Benchmarks {
 
     private static void infer(BenchOptions o, InferenceNetwork.Engine engine, String key, Map<String, Object> out) {
         NDManager[] holder = new NDManager[1];
-        try (InferenceNetwork net = predictionNetwork(o, engine, holder)) {
+        // Images already in memory and nothing else running: the engine's threads may spin.
+        try (InferenceNetwork net = predictionNetwork(o, engine, holder, true, out)) {
             float[] px = randomImages(o.batch(), o.seed());
             List<Double> times = Timing.time(o.warmup(), o.iters(), () -> net.forward(px, o.batch(), SIDE, SIDE));
             out.put(key, o.batch() / Timing.median(times));
@@ -194,7 +194,7 @@ public final class Benchmarks {
     }
 
     private static void inferUnfused(BenchOptions o, Map<String, Object> out) {
-        libtorch(o);
+        libtorch(o, out);
         try (NDManager m = Engines.newManager()) {
             ResNet net = network(o, m);
             float[] px = randomImages(o.batch(), o.seed());
@@ -210,7 +210,7 @@ public final class Benchmarks {
     }
 
     private static void train(BenchOptions o, Map<String, Object> out) {
-        Engine engine = libtorch(o);
+        Engine engine = libtorch(o, out);
         try (NDManager m = Engines.newManager()) {
             ResNet net = network(o, m);
             Map<String, Parameter> trainable = new LinkedHashMap<>();
@@ -264,7 +264,8 @@ public final class Benchmarks {
         List<Sample> samples = listImages(o.images());
         EvalTransform transform = new EvalTransform(Preset.imagenetV1());
         NDManager[] holder = new NDManager[1];
-        try (InferenceNetwork net = predictionNetwork(o, engine, holder)) {
+        // Decoding runs alongside, as in `ferry predict`: the engine's threads sleep when idle.
+        try (InferenceNetwork net = predictionNetwork(o, engine, holder, false, out)) {
             Runnable pass = () -> {
                 // A fresh loader per pass, as a one-shot prediction would start one.
                 try (BatchLoader loader = new BatchLoader(samples, transform,
@@ -322,11 +323,11 @@ public final class Benchmarks {
             try (OrtResNet net = OrtResNet.of(structure, key -> {
                 Tensor t = sd.get(key);
                 return t == null ? null : t.floats();
-            }, o.threads())) {
+            }, o.threads(), false)) {
                 logits = net.forward(px, 1, SIDE, SIDE);
             }
         } else {
-            libtorch(o);
+            libtorch(o, out);
             try (NDManager m = Engines.newManager()) {
                 structure.initialize(m);
                 ModelWeights.load(structure, sd, false, o.weights());
@@ -344,7 +345,7 @@ public final class Benchmarks {
     }
 
     private static void featureExtract(BenchOptions o, boolean cached, Map<String, Object> out) {
-        libtorch(o);
+        libtorch(o, out);
         DatasetSplit split = DatasetSplit.split(o.images(), HOLDOUT, o.seed());
         Preset preset = Preset.imagenetV1();
         TrainConfig cfg = new TrainConfig(new Strategy.FeatureExtract(1, cached), o.epochs(), o.batch(), FE_LR,

@@ -19,6 +19,16 @@ public record EvalTransform(Preset preset) implements SampleTransform {
 
     /** The 8-bit RGB image after Resize and CenterCrop, before ToTensor. */
     public RgbImage resizeAndCrop(RgbImage image) {
+        if (preset.resize() > 0) {
+            int[] wh = Torchvision.resizedSize(image.width(), image.height(), preset.resize());
+            int crop = preset.crop();
+            if (crop <= wh[0] && crop <= wh[1]) {
+                // Only the crop of the resized image is computed: the same pixels, less work.
+                int top = Torchvision.centerCropOffset(wh[1], crop);
+                int left = Torchvision.centerCropOffset(wh[0], crop);
+                return PillowResize.resizeWindow(image, wh[0], wh[1], preset.interpolation(), left, top, crop, crop);
+            }
+        }
         RgbImage img = preset.resize() > 0 ? Torchvision.resize(image, preset.resize(), preset.interpolation()) : image;
         return Torchvision.centerCrop(img, preset.crop(), preset.crop());
     }

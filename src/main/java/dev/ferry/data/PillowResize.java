@@ -48,6 +48,55 @@ public final class PillowResize {
         };
     }
 
+    /**
+     * The window {@code (left, top, windowWidth, windowHeight)} of {@link #resize}: the same pixels
+     * as resizing the whole image and then cropping, with only the window computed. Each output
+     * pixel of Pillow's separable resampling depends on its own row and column coefficients alone
+     * (the 8-bit rounding between the passes is per pixel too), so leaving out the others changes
+     * nothing; for the eval preset's 224 of 256 (or more) pixels a side it saves a third of the
+     * work or more. Why it matters: on two cores, decoding competes with the network for the CPU.
+     *
+     * @throws IllegalArgumentException if the window is not inside the {@code width x height} result
+     */
+    public static RgbImage resizeWindow(RgbImage image, int width, int height, Interpolation interpolation,
+            int left, int top, int windowWidth, int windowHeight) {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(interpolation, "interpolation");
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height);
+        }
+        if (left < 0 || top < 0 || windowWidth < 1 || windowHeight < 1
+                || left + windowWidth > width || top + windowHeight > height) {
+            throw new IllegalArgumentException("window " + windowWidth + "x" + windowHeight + " at (" + left + ", "
+                    + top + ") is not inside " + width + "x" + height);
+        }
+        boolean needHorizontal = width != image.width();
+        boolean needVertical = height != image.height();
+        if (interpolation == Interpolation.NEAREST || !(needHorizontal || needVertical)) {
+            return resize(image, width, height, interpolation).crop(left, top, windowWidth, windowHeight);
+        }
+        Filter filter = interpolation == Interpolation.BICUBIC ? Filter.BICUBIC : Filter.BILINEAR;
+        // The source rows the window needs: those its vertical coefficients read, or the window's
+        // own rows when the height is unchanged.
+        Coefficients vert = needVertical ? precompute(image.height(), height, filter).window(top, windowHeight) : null;
+        int firstRow = needVertical ? vert.bounds()[0] : top;
+        int endRow = needVertical
+                ? vert.bounds()[windowHeight * 2 - 2] + vert.bounds()[windowHeight * 2 - 1] // bounds only grow
+                : top + windowHeight;
+        RgbImage current = needHorizontal
+                ? horizontalPass(image, windowWidth, firstRow, endRow - firstRow,
+                        precompute(image.width(), width, filter).window(left, windowWidth))
+                : image.crop(left, firstRow, windowWidth, endRow - firstRow);
+        if (needVertical) {
+            int[] bounds = vert.bounds();
+            for (int i = 0; i < windowHeight; i++) {
+                bounds[i * 2] -= firstRow;
+            }
+            current = verticalPass(current, windowHeight, vert.ksize(), bounds, vert.coeffs());
+        }
+        return current;
+    }
+
     /** The two convolution filters of Resample.c we need, with their support radius. */
     private enum Filter {
         BILINEAR(1.0) {
@@ -95,6 +144,12 @@ public final class PillowResize {
      * {@code coeffs[i * ksize ..]}.
      */
     private record Coefficients(int ksize, int[] bounds, int[] coeffs) {
+        /** Output indices {@code from .. from + count - 1} only, as fresh arrays. */
+        Coefficients window(int from, int count) {
+            return new Coefficients(ksize,
+                    java.util.Arrays.copyOfRange(bounds, from * 2, (from + count) * 2),
+                    java.util.Arrays.copyOfRange(coeffs, from * ksize, (from + count) * ksize));
+        }
     }
 
     /** {@code precompute_coeffs} followed by {@code normalize_coeffs_8bpc}, for box = whole axis. */

@@ -64,9 +64,13 @@ public final class Torchvision {
                 return img;
             }
         }
-        int top = (int) Math.rint((img.height() - cropHeight) / 2.0);
-        int left = (int) Math.rint((img.width() - cropWidth) / 2.0);
-        return img.crop(left, top, cropWidth, cropHeight);
+        return img.crop(centerCropOffset(img.width(), cropWidth), centerCropOffset(img.height(), cropHeight),
+                cropWidth, cropHeight);
+    }
+
+    /** {@code int(round((size - crop) / 2.0))} with Python's round-half-to-even: where a center crop starts. */
+    static int centerCropOffset(int size, int crop) {
+        return (int) Math.rint((size - crop) / 2.0);
     }
 
     /**

@@ -82,4 +82,42 @@ class PillowResizeTest {
         RgbImage img = RgbImage.black(3, 3);
         assertThrows(IllegalArgumentException.class, () -> PillowResize.resize(img, 0, 3, Interpolation.BILINEAR));
     }
+
+    @Test
+    void windowEqualsResizeThenCrop() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        // Down, up, one axis only, odd sizes; windows at the corners, the centre and random places.
+        int[][] cases = {{301, 362, 256, 307}, {640, 300, 545, 256}, {200, 150, 341, 256}, {300, 700, 300, 256},
+            {257, 300, 256, 300}, {31, 17, 9, 23}};
+        for (int[] c : cases) {
+            byte[] px = new byte[c[0] * c[1] * 3];
+            for (int i = 0; i < px.length; i++) {
+                px[i] = (byte) r.nextInt(256);
+            }
+            RgbImage img = new RgbImage(c[0], c[1], px);
+            for (Interpolation interpolation : Interpolation.values()) {
+                RgbImage full = PillowResize.resize(img, c[2], c[3], interpolation);
+                int w = Math.min(c[2], 224);
+                int h = Math.min(c[3], 224);
+                int[][] origins = {{0, 0}, {c[2] - w, c[3] - h}, {(c[2] - w) / 2, (c[3] - h) / 2},
+                    {r.nextInt(c[2] - w + 1), r.nextInt(c[3] - h + 1)}};
+                for (int[] o : origins) {
+                    RgbImage window = PillowResize.resizeWindow(img, c[2], c[3], interpolation, o[0], o[1], w, h);
+                    assertArrayEquals(full.crop(o[0], o[1], w, h).rgb(), window.rgb(),
+                            interpolation + " " + java.util.Arrays.toString(c) + " at " + java.util.Arrays.toString(o));
+                }
+                RgbImage one = PillowResize.resizeWindow(img, c[2], c[3], interpolation, c[2] - 1, 0, 1, 1);
+                assertArrayEquals(full.crop(c[2] - 1, 0, 1, 1).rgb(), one.rgb());
+            }
+        }
+    }
+
+    @Test
+    void windowOutsideTheResultIsRejected() {
+        RgbImage img = RgbImage.black(10, 10);
+        assertThrows(IllegalArgumentException.class,
+                () -> PillowResize.resizeWindow(img, 8, 8, Interpolation.BILINEAR, 1, 0, 8, 8));
+        assertThrows(IllegalArgumentException.class,
+                () -> PillowResize.resizeWindow(img, 8, 8, Interpolation.BILINEAR, -1, 0, 2, 2));
+    }
 }
