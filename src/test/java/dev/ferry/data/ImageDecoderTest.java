@@ -228,4 +228,35 @@ class ImageDecoderTest {
         assertEquals(0, PixelConversion.cmykChannel(0, 255));
         assertEquals(64, PixelConversion.cmykChannel(128, 127)); // nk=128, 128 - MULDIV255(128,128)=128-64
     }
+
+    @Test
+    void packedYcbcrFastPathEqualsTheGeneralConversion() {
+        // Every (Cb, Cr) pair with a spread of Y: the table path against the per-sample formulas,
+        // which a banked raster (no packed bytes) takes.
+        int w = 256;
+        int h = 256;
+        java.awt.image.WritableRaster packed = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, w, h, 3, null);
+        java.awt.image.WritableRaster banked = java.awt.image.Raster.createBandedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, w, h, 3, null);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int[] px = {r.nextInt(256), x, y};
+                packed.setPixel(x, y, px);
+                banked.setPixel(x, y, px);
+            }
+        }
+        RgbImage fast = ImageDecoder.jpegToRgb(packed, JpegHeader.ColorSpace.YCBCR);
+        RgbImage general = ImageDecoder.jpegToRgb(banked, JpegHeader.ColorSpace.YCBCR);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(general.rgb(), fast.rgb());
+        // One value by hand (jdcolor.c): Y 100, Cb 60, Cr 200 -> R 201, G 72, B 0 (-20 clamped).
+        java.awt.image.WritableRaster one = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, 1, 1, 3, null);
+        one.setPixel(0, 0, new int[] {100, 60, 200});
+        byte[] rgb = ImageDecoder.jpegToRgb(one, JpegHeader.ColorSpace.YCBCR).rgb();
+        assertEquals(201, rgb[0] & 0xFF);
+        assertEquals(72, rgb[1] & 0xFF);
+        assertEquals(0, rgb[2] & 0xFF);
+    }
 }
