@@ -54,6 +54,7 @@ accuracy() {  # $1 = model folder: held-out accuracy
     | grep -o '"accuracy" *: *[0-9.eE-]*' | head -1 | sed 's/.*: *//'
 }
 
+rm -f "$work/summary.txt"
 printf '%-6s %-10s %10s %8s\n' seed recipe "held-out" "wall s"
 for seed in $seeds; do
   for recipe in usual cached; do
@@ -66,7 +67,12 @@ for seed in $seeds; do
       "${opt[@]}" --out "$out" > "$work/train-$recipe-$seed.log" 2>&1 \
       || { echo "fe_accuracy: ferry train failed (see $work/train-$recipe-$seed.log)" >&2; exit 1; }
     end=$(date +%s.%N)
-    printf '%-6s %-10s %10s %8.1f\n' "$seed" "$recipe" "$(accuracy "$out")" "$(echo "$end - $start" | bc)"
+    acc="$(accuracy "$out")"
+    secs="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
+    printf '%-6s %-10s %9.2f%% %8s\n' "$seed" "$recipe" "$(awk -v a="$acc" 'BEGIN { print a * 100 }')" "$secs"
+    echo "$recipe $acc $secs" >> "$work/summary.txt"
   done
 done
+awk '{ n[$1]++; acc[$1] += $2; t[$1] += $3 }
+     END { for (r in n) printf "mean   %-10s %9.2f%% %8.1f\n", r, 100 * acc[r] / n[r], t[r] / n[r] }' "$work/summary.txt" | sort -k2
 echo "(work folder: $work)"
