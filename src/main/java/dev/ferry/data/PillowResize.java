@@ -43,8 +43,8 @@ public final class PillowResize {
         }
         return switch (interpolation) {
             case NEAREST -> nearest(image, width, height);
-            case BILINEAR -> resample(image, width, height, Filter.BILINEAR);
-            case BICUBIC -> resample(image, width, height, Filter.BICUBIC);
+            case BILINEAR -> resample(image, width, height, Filter.BILINEAR, 0, 0, width, height);
+            case BICUBIC -> resample(image, width, height, Filter.BICUBIC, 0, 0, width, height);
         };
     }
 
@@ -70,31 +70,11 @@ public final class PillowResize {
             throw new IllegalArgumentException("window " + windowWidth + "x" + windowHeight + " at (" + left + ", "
                     + top + ") is not inside " + width + "x" + height);
         }
-        boolean needHorizontal = width != image.width();
-        boolean needVertical = height != image.height();
-        if (interpolation == Interpolation.NEAREST || !(needHorizontal || needVertical)) {
+        if (interpolation == Interpolation.NEAREST || (width == image.width() && height == image.height())) {
             return resize(image, width, height, interpolation).crop(left, top, windowWidth, windowHeight);
         }
         Filter filter = interpolation == Interpolation.BICUBIC ? Filter.BICUBIC : Filter.BILINEAR;
-        // The source rows the window needs: those its vertical coefficients read, or the window's
-        // own rows when the height is unchanged.
-        Coefficients vert = needVertical ? precompute(image.height(), height, filter).window(top, windowHeight) : null;
-        int firstRow = needVertical ? vert.bounds()[0] : top;
-        int endRow = needVertical
-                ? vert.bounds()[windowHeight * 2 - 2] + vert.bounds()[windowHeight * 2 - 1] // bounds only grow
-                : top + windowHeight;
-        RgbImage current = needHorizontal
-                ? horizontalPass(image, windowWidth, firstRow, endRow - firstRow,
-                        precompute(image.width(), width, filter).window(left, windowWidth))
-                : image.crop(left, firstRow, windowWidth, endRow - firstRow);
-        if (needVertical) {
-            int[] bounds = vert.bounds();
-            for (int i = 0; i < windowHeight; i++) {
-                bounds[i * 2] -= firstRow;
-            }
-            current = verticalPass(current, windowHeight, vert.ksize(), bounds, vert.coeffs());
-        }
-        return current;
+        return resample(image, width, height, filter, left, top, windowWidth, windowHeight);
     }
 
     /** The two convolution filters of Resample.c we need, with their support radius. */
@@ -206,29 +186,39 @@ public final class PillowResize {
         return v < 0 ? 0 : Math.min(v, 255);
     }
 
-    /** {@code ImagingResampleInner} with box = (0, 0, width, height). */
-    private static RgbImage resample(RgbImage in, int xsize, int ysize, Filter filter) {
+    /**
+     * {@code ImagingResampleInner} with box = (0, 0, width, height), computing only the output
+     * window {@code (left, top, windowWidth, windowHeight)} (the whole output for {@link #resize}).
+     */
+    private static RgbImage resample(RgbImage in, int xsize, int ysize, Filter filter,
+            int left, int top, int windowWidth, int windowHeight) {
         // need_horizontal = xsize != imIn->xsize || box[0] || box[2] != xsize; with the full box
         // that reduces to a size change (Pillow compares box[2] with the *output* width, which for
         // the full box is the same condition).
         boolean needHorizontal = xsize != in.width();
         boolean needVertical = ysize != in.height();
-        Coefficients vert = precompute(in.height(), ysize, filter);
-        int[] vbounds = vert.bounds().clone();
-        int yboxFirst = vbounds[0];
-        int yboxLast = vbounds[ysize * 2 - 2] + vbounds[ysize * 2 - 1];
-
-        RgbImage current = in;
+        // The source rows the window needs: those its vertical coefficients read (only those are
+        // resampled horizontally), or the window's own rows when the height is unchanged.
+        Coefficients vert = needVertical ? precompute(in.height(), ysize, filter).window(top, windowHeight) : null;
+        int firstRow = needVertical ? vert.bounds()[0] : top;
+        int endRow = needVertical
+                ? vert.bounds()[windowHeight * 2 - 2] + vert.bounds()[windowHeight * 2 - 1] // bounds only grow
+                : top + windowHeight;
+        RgbImage current;
         if (needHorizontal) {
-            Coefficients horiz = precompute(in.width(), xsize, filter);
-            // Only the source rows the vertical pass will read are resampled horizontally.
-            for (int i = 0; i < ysize; i++) {
-                vbounds[i * 2] -= yboxFirst;
-            }
-            current = horizontalPass(in, xsize, yboxFirst, yboxLast - yboxFirst, horiz);
+            current = horizontalPass(in, windowWidth, firstRow, endRow - firstRow,
+                    precompute(in.width(), xsize, filter).window(left, windowWidth));
+        } else if (left == 0 && windowWidth == in.width() && firstRow == 0 && endRow == in.height()) {
+            current = in; // the vertical pass reads the input as it is: no copy
+        } else {
+            current = in.crop(left, firstRow, windowWidth, endRow - firstRow);
         }
         if (needVertical) {
-            current = verticalPass(current, ysize, vert.ksize(), vbounds, vert.coeffs());
+            int[] bounds = vert.bounds();
+            for (int i = 0; i < windowHeight; i++) {
+                bounds[i * 2] -= firstRow;
+            }
+            current = verticalPass(current, windowHeight, vert.ksize(), bounds, vert.coeffs());
         }
         return current;
     }
