@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.Batch;

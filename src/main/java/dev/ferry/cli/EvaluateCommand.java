@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;

@@ -2,9 +2,7 @@ package dev.ferry.cli;
 
 import dev.ferry.FerryException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Image-classification transfer learning with torchvision-exact ResNets.",
         subcommands = {
             DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, LrFindCommand.class,
-            SummaryCommand.class, BenchCommand.class, PretrainDemoCommand.class, CommandLine.HelpCommand.class
+            SummaryCommand.class, BenchCommand.class, PretrainDemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class
         })
 public final class FerryCli implements Runnable {
 
@@ -88,15 +86,7 @@ public final class FerryCli implements Runnable {
 
     /** The version from the build, e.g. {@code ferry 0.1.0}. */
     public static String version() {
-        Properties p = new Properties();
-        try (InputStream in = FerryCli.class.getResourceAsStream("/dev/ferry/version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            // the version is informational; an unreadable resource is reported as "unknown"
-        }
-        return p.getProperty("version", "unknown");
+        return dev.ferry.platform.BuildInfo.current().ferry();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

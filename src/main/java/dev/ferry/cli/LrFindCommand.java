@@ -2,7 +2,7 @@ package dev.ferry.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;

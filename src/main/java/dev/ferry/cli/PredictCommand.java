@@ -3,7 +3,7 @@ package dev.ferry.cli;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.Preset;

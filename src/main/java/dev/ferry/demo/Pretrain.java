@@ -1,7 +1,7 @@
 package dev.ferry.demo;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.cli.FerryCli;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.ferry.platform.ConvPaths;
 
 /** A square 2-D convolution without bias (torch {@code nn.Conv2d(..., bias=False)}). */
 public final class Conv2d extends Module {
@@ -32,6 +33,11 @@ public final class Conv2d extends Module {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray w = ps.getValue(weight, x.getDevice(), training);
+        if (kernel == 1 && padding == 0) {
+            // 1x1 convolutions go the way this machine runs them safely (see ConvPaths): a
+            // deliberate difference from torchvision, which always calls conv2d. Same function.
+            return new NDList(ConvPaths.current().pointwise().apply(x, w, null, stride));
+        }
         return ai.djl.nn.convolutional.Conv2d.conv2d(
                 x, w, null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1);
     }

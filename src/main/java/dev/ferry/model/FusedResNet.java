@@ -6,6 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.pooling.Pool;
+import dev.ferry.platform.ConvLayout;
+import dev.ferry.platform.ConvPaths;
+import dev.ferry.platform.PointwiseConv;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +30,9 @@ import java.util.Map;
  * owns its arrays (in a sub-manager of the manager it was built in); {@link #close} frees them.
  * Not thread-safe for concurrent forwards that share one input manager; build one per thread.
  *
- * <p>Activations and weights use libtorch's channels-last (NHWC) memory layout when {@code
- * channelsLast} is set (the default; see {@link ChannelsLast}). The logical shapes stay NCHW, so
- * callers see no difference.
+ * <p>Activations and weights use libtorch's channels-last (NHWC) memory layout by default (see
+ * {@link ConvLayout} for why). The logical shapes stay NCHW, so callers see no difference. 1x1
+ * convolutions run on this machine's {@link ConvPaths} path.
  */
 public final class FusedResNet implements InferenceNetwork {
     private final ResNetConfig config;
@@ -41,8 +44,11 @@ public final class FusedResNet implements InferenceNetwork {
     private final NDArray fcBias;
 
     /** A convolution with its BatchNorm folded in: weight (out, in, k, k), bias (out). */
-    private record ConvBias(NDArray weight, NDArray bias, int stride, int padding) {
+    private record ConvBias(NDArray weight, NDArray bias, int stride, int padding, PointwiseConv pointwise) {
         NDArray apply(NDArray x) {
+            if (weight.getShape().get(2) == 1 && padding == 0) {
+                return pointwise.apply(x, weight, bias, stride);
+            }
             return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride),
                     new Shape(padding, padding), new Shape(1, 1), 1).singletonOrThrow();
         }
@@ -69,15 +75,16 @@ public final class FusedResNet implements InferenceNetwork {
      * @param manager the new network's arrays live in a sub-manager of this one
      */
     public static FusedResNet of(ResNet net, NDManager manager) {
-        return of(net, manager, true);
+        return of(net, manager, ConvLayout.CHANNELS_LAST);
     }
 
     /**
      * Folds {@code net}'s current weights and running statistics into a new inference network.
      *
-     * @param channelsLast keep activations and weights in NHWC memory layout (see the class comment)
+     * @param layout the memory layout of activations and weights (see the class comment)
      */
-    public static FusedResNet of(ResNet net, NDManager manager, boolean channelsLast) {
+    public static FusedResNet of(ResNet net, NDManager manager, ConvLayout layout) {
+        boolean channelsLast = layout == ConvLayout.CHANNELS_LAST;
         NDManager own = manager.newSubManager();
         try {
             ConvBias stem = fold(net.conv1(), net.bn1(), own, channelsLast);
@@ -150,7 +157,8 @@ public final class FusedResNet implements InferenceNetwork {
         } else {
             weight = owned(own, folded, new Shape(out, in, k, k));
         }
-        return new ConvBias(weight, owned(own, bias, new Shape(out)), conv.stride(), conv.padding());
+        return new ConvBias(weight, owned(own, bias, new Shape(out)), conv.stride(), conv.padding(),
+                ConvPaths.current().pointwise());
     }
 
     /**
@@ -174,9 +182,9 @@ public final class FusedResNet implements InferenceNetwork {
         return config;
     }
 
-    /** Whether activations run in channels-last layout. */
-    public boolean channelsLast() {
-        return channelsLast;
+    /** The layout activations run in. */
+    public ConvLayout layout() {
+        return channelsLast ? ConvLayout.CHANNELS_LAST : ConvLayout.NCHW;
     }
 
     /** Logits for a batch of normalised images (N x 3 x H x W); {@code images} is not closed. */
@@ -191,7 +199,7 @@ public final class FusedResNet implements InferenceNetwork {
      * ResNet#forwardFeatures} in inference mode; {@code images} is not closed.
      */
     public NDArray forwardFeatures(NDArray images) {
-        NDArray in = channelsLast ? ChannelsLast.of(images) : images;
+        NDArray in = channelsLast ? ConvLayout.channelsLastCopy(images) : images;
         NDArray x = reluConsuming(stem.apply(in));
         if (in != images) {
             in.close();

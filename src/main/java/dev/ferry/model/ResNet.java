@@ -10,6 +10,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.ferry.platform.ConvLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -107,15 +108,15 @@ public final class ResNet extends Module {
 
     /**
      * The backbone: pooled features, N x {@link ResNetConfig#featureDim()}. In training mode the
-     * activations run in channels-last layout ({@link ChannelsLast}). Each intermediate is closed
+     * activations run channels-last ({@link ConvLayout}). Each intermediate is closed
      * once consumed (autograd keeps its own references to what backward needs); {@code images} is
      * not. For inference alone, {@link InferenceNetwork} is faster.
      */
     public NDArray forwardFeatures(NDArray images, boolean training) {
-        // Training runs channels-last from the first convolution on (see ChannelsLast for why and how
+        // Training runs channels-last from the first convolution on (see ConvLayout for why and how
         // much). Inference mode keeps libtorch's default layout: it is the reference the parity tests
         // hold to torchvision's float32 logits, and fast inference goes through InferenceNetwork.
-        NDArray in = training ? ChannelsLast.of(images) : images;
+        NDArray in = training ? ConvLayout.channelsLastCopy(images) : images;
         NDArray x = stem(in, training);
         if (in != images) {
             in.close();

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.FerryException;
 import dev.ferry.model.BatchNorm2d;
 import dev.ferry.model.Module;

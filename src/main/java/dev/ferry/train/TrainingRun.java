@@ -1,7 +1,7 @@
 package dev.ferry.train;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.cli.FerryCli;
 import dev.ferry.data.Augmentation;

@@ -85,11 +85,7 @@ public final class WeightsCache {
      * {@code System.getProperty("user.home")} and tests pass anything.
      */
     public static Path defaultDirectory(Map<String, String> environment, String userHome) {
-        String configured = environment.get("FERRY_CACHE");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        return Path.of(userHome, ".cache", "ferry");
+        return dev.ferry.platform.CacheDirectory.of(environment, userHome);
     }
 
     /** The cache folder. */

@@ -1,7 +1,7 @@
 package dev.ferry.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;

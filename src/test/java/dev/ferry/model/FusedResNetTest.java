@@ -8,7 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
+import dev.ferry.platform.ConvLayout;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,10 +94,10 @@ class FusedResNetTest {
             NDArray x = m.randomNormal(new Shape(batch, 3, side, side));
             float[] reference = net.forward(x, false).toFloatArray();
             float[] referenceFeatures = net.forwardFeatures(x, false).toFloatArray();
-            for (boolean channelsLast : new boolean[] {true, false}) {
-                try (FusedResNet fused = FusedResNet.of(net, m, channelsLast)) {
-                    assertEquals(channelsLast, fused.channelsLast());
-                    String what = arch + (channelsLast ? " channels-last" : " NCHW");
+            for (ConvLayout layout : ConvLayout.values()) {
+                try (FusedResNet fused = FusedResNet.of(net, m, layout)) {
+                    assertEquals(layout, fused.layout());
+                    String what = arch + " " + layout.id();
                     assertClose(reference, fused.forward(x).toFloatArray(), what + " logits");
                     assertClose(referenceFeatures, fused.forwardFeatures(x).toFloatArray(), what + " features");
                 }
@@ -190,7 +191,7 @@ class FusedResNetTest {
     void channelsLastCopyHasTheSameValues() {
         try (NDManager m = manager.newSubManager()) {
             NDArray x = m.randomNormal(new Shape(2, 5, 3, 4));
-            NDArray cl = ChannelsLast.of(x);
+            NDArray cl = ConvLayout.channelsLastCopy(x);
             assertEquals(x.getShape(), cl.getShape());
             assertArrayEquals(x.toFloatArray(), cl.toFloatArray());
             assertArrayEquals(x.get("1, 4, 2").toFloatArray(), cl.get("1, 4, 2").toFloatArray());

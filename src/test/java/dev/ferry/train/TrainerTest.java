@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;
@@ -79,9 +79,12 @@ class TrainerTest {
     void fineTuneLearnsTheTask() {
         try (NDManager m = manager.newSubManager()) {
             ResNet net = tinyNet(m, 1);
-            TrainConfig cfg = TrainConfig.defaults(new Strategy.FineTune(1.0)).withEpochs(6).withBatchSize(16).withLr(0.05);
+            // 10 epochs: with 6 the best validation accuracy ranged 0.67-1.0 over seeds 1-7 (the
+            // rounding of another 1x1 convolution path alone moved seed 1 below 0.9); with 10 it
+            // was 1.0 for seeds 1-8.
+            TrainConfig cfg = TrainConfig.defaults(new Strategy.FineTune(1.0)).withEpochs(10).withBatchSize(16).withLr(0.05);
             TrainResult r = new Trainer(cfg, null).train(net, synthetic(24, 1, true), synthetic(10, 2, false), m, Checkpointer.NONE, null, null);
-            assertEquals(6, r.history().size());
+            assertEquals(10, r.history().size());
             assertTrue(r.bestValAccuracy() >= 0.9, "val accuracy " + r.bestValAccuracy());
             double acc = Inference.evaluate(net, synthetic(10, 2, false), 16, m).accuracy();
             assertEquals(r.bestValAccuracy(), acc, 1e-9, "the network ends with the best epoch's weights");

@@ -13,7 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.ferry.Engines;
+import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;

@@ -1,7 +1,8 @@
-package dev.ferry;
+package dev.ferry.platform;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.ferry.FerryException;
 
 /**
  * The one place ferry touches DJL's global engine.
@@ -10,6 +11,11 @@ import ai.djl.ndarray.NDManager;
  * them before that: {@code ai.djl.offline=true} (otherwise DJL tries to reach the network at engine
  * start, and ferry must never download anything it was not asked to) and the thread counts.
  * Properties a user set explicitly on the command line win.
+ *
+ * <p>Once libtorch has loaded, its own log drops to errors ({@link NativeLogging}): its warnings
+ * ("AutoNonVariableTypeMode is deprecated", "Could not initialize NNPACK!") are about DJL's and
+ * libtorch's internals and give a ferry user nothing to act on. {@code FERRY_NATIVE_WARNINGS=1}
+ * keeps them.
  */
 public final class Engines {
     /** DJL's PyTorch engine name. */
@@ -27,11 +33,16 @@ public final class Engines {
             setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
             setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         }
+        Engine engine;
         try {
-            return Engine.getEngine(ENGINE);
+            engine = Engine.getEngine(ENGINE);
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw new FerryException("cannot start the PyTorch engine (libtorch " + e.getMessage() + ")", e);
         }
+        if (!Quiet.DONE) {
+            throw new AssertionError("unreachable: Quiet.DONE is always true once initialised");
+        }
+        return engine;
     }
 
     /** A new root manager on the PyTorch engine (configured as {@link #engine(int)} with defaults). */
@@ -42,6 +53,19 @@ public final class Engines {
     /** Seeds libtorch's global generator, which every random initialiser and dropout draws from. */
     public static void seed(long seed) {
         engine(0).setRandomSeed((int) seed);
+    }
+
+    /** Once per process, right after libtorch has loaded and before its first operation. */
+    private static final class Quiet {
+        static final boolean DONE = quietNativeWarnings();
+    }
+
+    private static boolean quietNativeWarnings() {
+        String keep = System.getenv("FERRY_NATIVE_WARNINGS");
+        if (keep == null || !keep.equals("1")) {
+            NativeLogging.errorsOnly();
+        }
+        return true;
     }
 
     private static void setIfAbsent(String key, String value) {
