@@ -98,6 +98,8 @@ public final class BenchRunner {
         out.put("java_version", System.getProperty("java.version"));
         out.put("cpu_model", ProcessStats.cpuModel());
         out.put("cpus", Runtime.getRuntime().availableProcessors());
+        // Which 1x1 convolution path the training cases ran (decided without starting libtorch here).
+        out.put("pointwise_conv", dev.ferry.platform.ConvPaths.current().pointwise().id());
         String preload = System.getenv("LD_PRELOAD");
         out.put("ld_preload", preload == null ? "" : preload);
         Map<String, String> mallocEnv = new LinkedHashMap<>();
@@ -308,8 +310,9 @@ public final class BenchRunner {
                 r.get("arch"), r.get("batch"), r.get("threads"), r.getOrDefault("allocator", "?"),
                 r.getOrDefault("djl_version", "?"), r.getOrDefault("libtorch_version", "?"),
                 r.getOrDefault("onnxruntime_version", "?")));
-        sb.append(String.format(Locale.ROOT, "CPU: %s (%s cpus), load average %s -> %s%n", r.get("cpu_model"), r.get("cpus"),
-                fmt(r.get("load_average_start"), 2), fmt(r.get("load_average_end"), 2)));
+        sb.append(String.format(Locale.ROOT, "CPU: %s (%s cpus), load average %s -> %s; 1x1 convolutions: %s%n", r.get("cpu_model"),
+                r.get("cpus"), fmt(r.get("load_average_start"), 2), fmt(r.get("load_average_end"), 2),
+                r.getOrDefault("pointwise_conv", "?")));
         row(sb, "GEMM 2048^3 fp32", r.get("gemm_gflops"), "GFLOP/s", 1, "");
         Object ips = r.get("inference_ips");
         String util = "";
