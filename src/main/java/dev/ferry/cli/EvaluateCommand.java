@@ -89,6 +89,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (report != null && Files.exists(report) && !Files.isDirectory(report)) {
             throw new InputException("--report is a file, not a folder: " + report);
         }
+        if (report != null && Files.isRegularFile(report.resolve(ModelDirectory.INFO))) {
+            throw new InputException("--report " + report + " is a model directory, whose report.html is its training "
+                    + "report; write the evaluation beside it (e.g. --report " + report.resolve("evaluation") + ")");
+        }
         int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
 
         // Everything that can be checked is checked before the network is loaded.
@@ -117,7 +121,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (NDManager manager = Engines.newManager()) {
             ModelDirectory.Loaded loaded = ModelDirectory.load(model, manager);
             try (FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), nThreads, false)) {
-                Evaluation ev = Inference.evaluate(loaded.net(), source, batchSize, manager);
+                Evaluation ev = Inference.evaluate(loaded.net(), source, batchSize, manager).requireFinite();
                 metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
             }
         }

@@ -11,7 +11,7 @@ import dev.ferry.data.ImageFolder;
 import dev.ferry.data.ImageValidator;
 import dev.ferry.data.Preset;
 import dev.ferry.data.Sample;
-import dev.ferry.eval.AtomicFiles;
+import dev.ferry.platform.AtomicFiles;
 import dev.ferry.eval.Charts;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;

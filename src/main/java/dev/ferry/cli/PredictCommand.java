@@ -7,7 +7,7 @@ import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.Preset;
-import dev.ferry.eval.AtomicFiles;
+import dev.ferry.platform.AtomicFiles;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
 import dev.ferry.train.ModelDirectory;

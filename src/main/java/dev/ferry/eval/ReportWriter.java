@@ -1,5 +1,6 @@
 package dev.ferry.eval;
 
+import dev.ferry.platform.AtomicFiles;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.ferry.eval;
 
+import dev.ferry.platform.AtomicFiles;
 import dev.ferry.InputException;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;

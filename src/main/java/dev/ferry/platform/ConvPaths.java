@@ -211,20 +211,8 @@ public final class ConvPaths {
             o.addProperty("detail", verdict.detail());
             o.addProperty("probed", Instant.now().toString());
             try {
-                Files.createDirectories(directory);
-                Path tmp = Files.createTempFile(directory, key, ".tmp");
-                try {
-                    Files.writeString(tmp, new Gson().toJson(o) + "\n", StandardCharsets.UTF_8);
-                    try {
-                        Files.move(tmp, directory.resolve(key + ".json"), StandardCopyOption.ATOMIC_MOVE,
-                                StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, directory.resolve(key + ".json"), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-            } catch (IOException e) {
+                AtomicFiles.writeString(directory.resolve(key + ".json"), new Gson().toJson(o) + "\n");
+            } catch (RuntimeException e) {
                 // an unwritable cache only means the probe runs again next time
             }
         }

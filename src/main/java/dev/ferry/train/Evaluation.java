@@ -9,6 +9,19 @@ package dev.ferry.train;
  */
 public record Evaluation(float[][] probabilities, int[] labels, double loss) {
 
+    /**
+     * This evaluation, if every probability is finite; a training checks its validation loss
+     * itself (and names the epoch), a reader of a saved model calls this.
+     *
+     * @throws dev.ferry.FerryException saying the network's outputs are not finite
+     */
+    public Evaluation requireFinite() {
+        for (float[] row : probabilities) {
+            Inference.requireFinite(row);
+        }
+        return this;
+    }
+
     /** Fraction of samples whose arg-max equals the label (ties to the lowest index). */
     public double accuracy() {
         int correct = 0;

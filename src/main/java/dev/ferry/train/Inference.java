@@ -72,6 +72,22 @@ public final class Inference {
         return Losses.crossEntropy(logits, step.create(y), 0).getFloat() * idx.length;
     }
 
+    /**
+     * {@code probabilities} if every value is finite; otherwise the network's weights are broken
+     * (saved from a diverged training, or edited) and no answer computed from them is one.
+     *
+     * @throws FerryException saying so
+     */
+    public static float[] requireFinite(float[] probabilities) {
+        for (float v : probabilities) {
+            if (!Float.isFinite(v)) {
+                throw new dev.ferry.FerryException("the network's outputs are not finite (NaN or infinity): its weights are "
+                        + "broken, e.g. saved from a training that diverged; retrain with a lower --lr");
+            }
+        }
+        return probabilities;
+    }
+
     private static int[] range(int start, int count) {
         int[] idx = new int[count];
         for (int i = 0; i < count; i++) {

@@ -11,7 +11,7 @@ import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
-import dev.ferry.eval.AtomicFiles;
+import dev.ferry.platform.AtomicFiles;
 import dev.ferry.model.ResNet;
 import dev.ferry.weights.ModelWeights;
 import dev.ferry.weights.SafetensorsWriter;
@@ -76,10 +76,22 @@ public final class ModelDirectory {
             }
             return info;
         } catch (JsonParseException | IllegalArgumentException e) {
-            throw new InputException("corrupt " + INFO + ": " + file + " (" + e.getMessage() + ")", e);
+            throw new InputException("corrupt " + INFO + ": " + file + " (" + rootMessage(e) + ")", e);
+        } catch (RuntimeException e) {
+            // Gson wraps what a record's constructor rejects (a crop of -5, a std of 0) in a plain
+            // RuntimeException around the reflective call; the innermost message says what is wrong.
+            throw new InputException("corrupt " + INFO + ": " + file + " (" + rootMessage(e) + ")", e);
         } catch (IOException e) {
             throw new InputException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
     }
 
     /**
@@ -97,8 +109,18 @@ public final class ModelDirectory {
         if (!Files.isRegularFile(weights)) {
             throw new InputException("model directory has no " + WEIGHTS + ": " + dir);
         }
+        StateDict sd = WeightsReader.read(weights);
+        // A model directory is loaded strictly: a head with another class count than model.json's
+        // list is not a head to replace (as for pretrained weights) but a directory that does not
+        // hold together, which would otherwise predict with a fresh random head.
+        Tensor fc = sd.get("fc.weight");
+        int classes = info.classes().size();
+        if (fc == null || fc.rank() != 2 || fc.shape()[0] != classes) {
+            throw new InputException(INFO + " lists " + classes + " classes but " + WEIGHTS + "'s head has "
+                    + (fc == null || fc.rank() != 2 ? "no fc.weight" : fc.shape()[0] + " outputs") + ": " + dir);
+        }
         ResNet net = ResNet.create(info.config()).initialize(manager);
-        ModelWeights.load(net, WeightsReader.read(weights), false, weights);
+        ModelWeights.load(net, sd, false, weights);
         return new Loaded(net, info);
     }
 

@@ -254,7 +254,7 @@ public final class Predictor implements AutoCloseable {
             NDArray logits = folded != null
                     ? scope.create(folded.forward(batch, n, h, w), new Shape(n, labels.size()))
                     : net.forward(scope.create(batch, new Shape(n, 3, h, w)), false);
-            float[] p = logits.softmax(1).toFloatArray();
+            float[] p = Inference.requireFinite(logits.softmax(1).toFloatArray());
             int classes = labels.size();
             float[][] out = new float[n][];
             for (int i = 0; i < n; i++) {

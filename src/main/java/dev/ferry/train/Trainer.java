@@ -92,6 +92,13 @@ public final class Trainer {
                 int stepInPhase = (epoch - 1 - phaseStartEpoch) * stepsPerEpoch;
                 EpochRecord record = runEpoch(net, train, val, trainCache, valCache, optimizer, schedule,
                         phase, epoch, stepInPhase, manager, rates);
+                if (val != null && !Double.isFinite(record.valLoss())) {
+                    // The last steps can blow the weights up after every training loss was finite;
+                    // such an epoch is never the best one nor saved.
+                    throw new FerryException(String.format(java.util.Locale.ROOT,
+                            "training diverged at epoch %d (validation loss %s); lower --lr (now %g)",
+                            epoch, record.valLoss(), config.lr()));
+                }
                 boolean best = val == null
                         || Double.isNaN(state.bestValAccuracy())
                         || record.valAccuracy() > state.bestValAccuracy();

@@ -85,7 +85,7 @@ public final class TrainingRun {
     public Outcome run(TrainListener listener, PrintStream log) {
         Options o = options;
         TrainConfig cfg = o.config();
-        checkOut(o.out(), o.resume());
+        checkOut(o.out(), o.resume(), o.data(), o.validation());
         DatasetSplit split = o.validation() != null
                 ? DatasetSplit.fromFolders(o.data(), o.validation())
                 : DatasetSplit.split(o.data(), o.validationSplit(), cfg.seed());
@@ -112,7 +112,8 @@ public final class TrainingRun {
         Preset preset = o.presetOverride() != null ? o.presetOverride().apply(weightsPreset) : weightsPreset;
         Augmentation augmentation = augmentationFor(preset);
 
-        try (NDManager manager = Engines.newManager();
+        try (OutLock lock = OutLock.take(o.out());
+                NDManager manager = Engines.newManager();
                 FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), smallImages(preset));
                 FolderSource val = split.validation().isEmpty() ? null
                         : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), smallImages(preset))) {
@@ -183,18 +184,69 @@ public final class TrainingRun {
         return p.crop() <= 64;
     }
 
-    private static void checkOut(Path out, boolean resume) {
+    /** What ferry itself writes into a model directory (and its hidden temporary files). */
+    private static final java.util.Set<String> OWN_FILES = java.util.Set.of(ModelDirectory.WEIGHTS, ModelDirectory.INFO,
+            ModelDirectory.CHECKPOINT, "report.html", "confusion_matrix.png", "learning_curves.png", "lr_schedule.png",
+            OutLock.NAME);
+
+    private static void checkOut(Path out, boolean resume, Path data, Path validation) {
         if (out == null) {
             throw new InputException("an output model directory (--out) is required");
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new InputException("--out is a file, not a folder: " + out);
         }
+        for (Path images : new Path[] {data, validation}) {
+            if (images != null && inside(out, images)) {
+                throw new InputException("--out " + out + " is inside the image folder " + images
+                        + ": ferry would write its files among the images it reads; choose a folder outside it");
+            }
+        }
+        if (Files.isDirectory(out) && !Files.isRegularFile(out.resolve(ModelDirectory.INFO))) {
+            List<String> foreign = new java.util.ArrayList<>();
+            try (var entries = Files.list(out)) {
+                entries.map(p -> p.getFileName().toString())
+                        .filter(n -> !OWN_FILES.contains(n) && !(n.startsWith(".") && n.endsWith(".tmp")))
+                        .sorted().forEach(foreign::add);
+            } catch (java.io.IOException e) {
+                throw new InputException("cannot list --out " + out + ": " + e.getMessage(), e);
+            }
+            if (!foreign.isEmpty()) {
+                throw new InputException("--out " + out + " is not empty and not a ferry model directory (it holds "
+                        + String.join(", ", foreign.subList(0, Math.min(3, foreign.size())))
+                        + (foreign.size() > 3 ? " and " + (foreign.size() - 3) + " more" : "")
+                        + "); choose a new or empty folder");
+            }
+        }
         if (!resume && Files.isRegularFile(out.resolve(ModelDirectory.INFO))) {
             throw new InputException("model directory " + out + " already holds a model; pass --resume to continue it or choose another --out");
         }
         if (resume && !Files.isRegularFile(out.resolve(ModelDirectory.CHECKPOINT))) {
             throw new InputException("nothing to resume: no " + ModelDirectory.CHECKPOINT + " in " + out);
+        }
+    }
+
+    /** Whether {@code path} is {@code folder} or lies under it (real paths where they exist). */
+    static boolean inside(Path path, Path folder) {
+        Path p = real(path);
+        Path f = real(folder);
+        return p.startsWith(f);
+    }
+
+    /** The real path of {@code p}'s deepest existing ancestor, with the rest appended. */
+    private static Path real(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs));
+        } catch (java.io.IOException e) {
+            return abs;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ferry.weights;
 
 import dev.ferry.FerryException;
+import dev.ferry.platform.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -166,7 +167,7 @@ public final class WeightsCache {
         Path temp = null;
         try {
             Files.createDirectories(target.getParent());
-            temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
+            temp = AtomicFiles.newTempFile(target.getParent(), target.getFileName().toString()); // follows the umask
             String digest;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 Transfer transfer = new Transfer(out, target.getFileName().toString());

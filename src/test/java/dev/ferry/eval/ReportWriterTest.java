@@ -1,5 +1,6 @@
 package dev.ferry.eval;
 
+import dev.ferry.platform.AtomicFiles;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

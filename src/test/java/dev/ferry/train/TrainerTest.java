@@ -76,6 +76,40 @@ class TrainerTest {
     }
 
     @Test
+    void aNonFiniteValidationLossEndsTheRunBeforeAnythingIsSaved() {
+        try (NDManager m = manager.newSubManager()) {
+            ResNet net = tinyNet(m, 1);
+            ArraySource val = synthetic(2, 2, false);
+            // Weights blown up by a diverging step make the validation logits NaN; one NaN pixel does
+            // the same deterministically while every training loss stays finite.
+            float[] data = new float[val.size() * SHAPE[0] * SHAPE[1] * SHAPE[2]];
+            val.load(range(val.size()), false, 0, 0, data);
+            data[0] = Float.NaN;
+            int[] labels = new int[val.size()];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = val.label(i);
+            }
+            ArraySource poisoned = new ArraySource(data, labels, SHAPE, false, 0);
+            java.util.List<Integer> saved = new java.util.ArrayList<>();
+            Checkpointer recording = (n, o, state, best) -> saved.add(state.completedEpochs());
+            TrainConfig cfg = TrainConfig.defaults(new Strategy.FineTune(1.0)).withEpochs(2).withBatchSize(16).withLr(0.05);
+            dev.ferry.FerryException e = org.junit.jupiter.api.Assertions.assertThrows(dev.ferry.FerryException.class,
+                    () -> new Trainer(cfg, null).train(net, synthetic(8, 1, false), poisoned, m, recording, null, null));
+            assertTrue(e.getMessage().startsWith("training diverged at epoch 1 (validation loss "), e.getMessage());
+            assertTrue(e.getMessage().contains("lower --lr"), e.getMessage());
+            assertEquals(java.util.List.of(), saved, "no epoch reached the checkpointer");
+        }
+    }
+
+    private static int[] range(int n) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        return idx;
+    }
+
+    @Test
     void fineTuneLearnsTheTask() {
         try (NDManager m = manager.newSubManager()) {
             ResNet net = tinyNet(m, 1);

@@ -1,4 +1,4 @@
-package dev.ferry.eval;
+package dev.ferry.platform;
 
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
@@ -37,18 +37,37 @@ public final class AtomicFiles {
      * @throws FerryException if writing fails, naming the target and the reason
      */
     public static void write(Path target, byte[] bytes) {
+        write(target, channel -> {
+            OutputStream out = Channels.newOutputStream(channel);
+            out.write(bytes);
+            out.flush();
+        });
+    }
+
+    /** Writes a file's content into an open channel. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Writes what {@code body} writes, atomically, creating missing parent folders: the one way
+     * ferry writes a file, so every file follows the user's umask (see {@link #newTempFile}).
+     *
+     * @throws InputException if a parent of the target exists but is not a folder
+     * @throws FerryException if writing fails, naming the target and the reason
+     */
+    public static void write(Path target, Body body) {
         Path absolute = target.toAbsolutePath();
         Path parent = absolute.getParent();
         ensureDirectory(parent);
         Path tmp = null;
         try {
-            tmp = createTemp(parent, absolute.getFileName().toString());
-            // FileChannel rather than Files.write so the data can be forced to disk before the
-            // rename; otherwise a crash right after could leave an empty file under the new name.
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                    OutputStream out = Channels.newOutputStream(channel)) {
-                out.write(bytes);
-                out.flush();
+            tmp = newTempFile(parent, absolute.getFileName().toString());
+            // A FileChannel so the data can be forced to disk before the rename; otherwise a crash
+            // right after could leave an empty file under the new name.
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                body.writeTo(channel);
                 channel.force(true);
             }
             move(tmp, absolute);
@@ -85,7 +104,7 @@ public final class AtomicFiles {
      * @throws InputException if the path or a parent exists but is not a folder
      * @throws FerryException if the folder cannot be created
      */
-    static void ensureDirectory(Path dir) {
+    public static void ensureDirectory(Path dir) {
         if (Files.isDirectory(dir)) {
             return;
         }
@@ -102,11 +121,11 @@ public final class AtomicFiles {
     }
 
     /**
-     * A new, empty temporary file. Created with CREATE_NEW instead of Files.createTempFile, which
-     * would make it (and after the rename, the target) readable by the owner only instead of
-     * following the user's umask.
+     * A new, empty hidden temporary file {@code .name.<random>.tmp} in {@code dir}. Created with
+     * CREATE_NEW instead of Files.createTempFile, which would make it (and after the rename, the
+     * target) readable by the owner only instead of following the user's umask.
      */
-    private static Path createTemp(Path dir, String name) throws IOException {
+    public static Path newTempFile(Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
             String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
             Path tmp = dir.resolve("." + name + "." + suffix + ".tmp");
@@ -121,7 +140,8 @@ public final class AtomicFiles {
         }
     }
 
-    private static void move(Path tmp, Path target) throws IOException {
+    /** Renames {@code tmp} over {@code target}, atomically where the file system allows. */
+    public static void move(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -132,7 +152,7 @@ public final class AtomicFiles {
     }
 
     /** A short reason for an I/O failure; NIO's messages are often just the path again. */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "no such file or folder";
         }
