@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ferry's benchmark and PyTorch's on this machine with the same settings and prints the
-# ratios against the targets of the issue "Performance: benchmarks against PyTorch on the same machine".
+# ratios against ferry's performance targets (see the README's Performance section).
 #
 #   tools/bench_compare.sh [--arch resnet50] [--batch 16] [--threads 2]
 #                          [--images DIR] [--out DIR] [--rounds N] [--iters N] [--warmup N]

@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  * accumulates across iterations.
  */
 public final class Benchmarks {
-    /** Side of the GEMM benchmark's square matrices (the reference figure). */
+    /** Side of the GEMM benchmark's square matrices (the size PyTorch's side of the benchmark uses too). */
     public static final int GEMM_N = 2048;
     /** Input side of the model benchmarks. */
     public static final int SIDE = 224;

@@ -35,13 +35,12 @@ public final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Diagnostics d;
         String probed = null;
         if (probe) {
             probed = ConvPaths.probe().map(v -> (v.safe() ? "oneDNN 1x1 convolutions work: " : "oneDNN 1x1 convolutions fail: ") + v.detail())
                     .orElse("the probe could not be run");
         }
-        d = Diagnostics.collect();
+        Diagnostics d = Diagnostics.collect();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(toMap(d, probed)));

@@ -33,7 +33,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The seed's experiment: a network pretrained on one task, its last layer replaced, trained on a few
+ * ferry's transfer-learning experiment: a network pretrained on one task, its last layer replaced, trained on a few
  * labelled images of a new task, against the same network trained from scratch.
  *
  * <p>Source task: five Fashion-MNIST classes (the shipped network). Target task: the other five,

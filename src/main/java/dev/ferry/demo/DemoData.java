@@ -18,7 +18,7 @@ public final class DemoData {
     public static final List<Integer> SOURCE_CLASSES = List.of(0, 1, 5, 7, 8);
     /** Target task: the five classes the source network never saw. */
     public static final List<Integer> TARGET_CLASSES = List.of(2, 3, 4, 6, 9);
-    /** Training images per target class that ship with ferry (the seed's 100 images in all). */
+    /** Training images per target class that ship with ferry (100 images in all). */
     public static final int SHIPPED_SHOTS = 20;
     /** Normalisation of Fashion-MNIST pixels (its mean and standard deviation). */
     public static final float MEAN = 0.286f;

@@ -2,7 +2,6 @@ package dev.ferry.platform;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import java.util.Locale;
 
 /**
  * The memory layout libtorch's convolutions run in while ferry trains (and in the libtorch
@@ -41,20 +40,9 @@ public enum ConvLayout {
         this.id = id;
     }
 
-    /** The name used in options, the environment and reports. */
+    /** The name used in reports and test names. */
     public String id() {
         return id;
-    }
-
-    /** The layout named {@code s} ({@code channels-last} or {@code nchw}, any case). */
-    public static ConvLayout parse(String s) {
-        String v = s.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-        for (ConvLayout l : values()) {
-            if (l.id.equals(v)) {
-                return l;
-            }
-        }
-        throw new IllegalArgumentException("'" + s + "' is not a layout (channels-last or nchw)");
     }
 
     /**

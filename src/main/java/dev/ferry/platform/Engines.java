@@ -39,9 +39,7 @@ public final class Engines {
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw new FerryException("cannot start the PyTorch engine (libtorch " + e.getMessage() + ")", e);
         }
-        if (!Quiet.DONE) {
-            throw new AssertionError("unreachable: Quiet.DONE is always true once initialised");
-        }
+        Quiet.ensure();
         return engine;
     }
 
@@ -57,15 +55,14 @@ public final class Engines {
 
     /** Once per process, right after libtorch has loaded and before its first operation. */
     private static final class Quiet {
-        static final boolean DONE = quietNativeWarnings();
-    }
-
-    private static boolean quietNativeWarnings() {
-        String keep = System.getenv("FERRY_NATIVE_WARNINGS");
-        if (keep == null || !keep.equals("1")) {
-            NativeLogging.errorsOnly();
+        static {
+            if (!"1".equals(System.getenv("FERRY_NATIVE_WARNINGS"))) {
+                NativeLogging.errorsOnly();
+            }
         }
-        return true;
+
+        /** Nothing: calling it runs the class's initialiser, once. */
+        static void ensure() {}
     }
 
     private static void setIfAbsent(String key, String value) {

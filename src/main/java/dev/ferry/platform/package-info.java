@@ -1,10 +1,12 @@
 /**
  * The machine ferry runs on and what its native libraries can safely do there: processor
  * identification ({@link dev.ferry.platform.CpuInfo}), how 1x1 convolutions run
- * ({@link dev.ferry.platform.ConvPaths}) with its child-JVM probe, the versions of the bundled
- * native libraries ({@link dev.ferry.platform.BuildInfo}) and the cache directory.
+ * ({@link dev.ferry.platform.ConvPaths}) with its child-JVM probe, the one entry to DJL's engine
+ * ({@link dev.ferry.platform.Engines}) and libtorch's log level, the versions of the bundled native
+ * libraries ({@link dev.ferry.platform.BuildInfo}), atomic file writing
+ * ({@link dev.ferry.platform.AtomicFiles}) and the cache directory.
  *
- * <p>A bottom layer: it uses the JDK, DJL's engine (only in the probe, which runs in a child JVM)
- * and {@code dev.ferry}'s error types; every other ferry package may use it, it uses none of them.
+ * <p>A bottom layer: it uses the JDK, DJL, JNA, Gson and {@code dev.ferry}'s error types; every
+ * other ferry package may use it, it uses none of them.
  */
 package dev.ferry.platform;

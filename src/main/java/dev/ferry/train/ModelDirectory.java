@@ -75,11 +75,12 @@ public final class ModelDirectory {
                 throw new InputException("not a ferry model description (format " + ModelInfo.FORMAT + " expected): " + file);
             }
             return info;
-        } catch (JsonParseException | IllegalArgumentException e) {
-            throw new InputException("corrupt " + INFO + ": " + file + " (" + rootMessage(e) + ")", e);
+        } catch (InputException e) {
+            throw e;
         } catch (RuntimeException e) {
-            // Gson wraps what a record's constructor rejects (a crop of -5, a std of 0) in a plain
-            // RuntimeException around the reflective call; the innermost message says what is wrong.
+            // Bad JSON, or what a record's constructor rejects (a crop of -5, a std of 0), which Gson
+            // wraps in a plain RuntimeException around the reflective call: the innermost message
+            // says what is wrong.
             throw new InputException("corrupt " + INFO + ": " + file + " (" + rootMessage(e) + ")", e);
         } catch (IOException e) {
             throw new InputException("cannot read " + file + ": " + e.getMessage(), e);

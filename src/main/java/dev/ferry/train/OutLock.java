@@ -70,7 +70,7 @@ public final class OutLock implements AutoCloseable {
     /** Whether the {@code pid host} in a lock names a live process: unknown hosts count as live. */
     static boolean alive(String owner) {
         String[] f = owner.trim().split(" ");
-        if (f.length < 1 || !f[0].matches("\\d+")) {
+        if (!f[0].matches("\\d+")) {
             return false; // unreadable lock: nobody can own it
         }
         if (f.length > 1 && !f[1].equals(host())) {

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The BN-folded inference network must compute the training network's inference-mode function. */
 class FusedResNetTest {
-    /** The bound: logits equal to 1e-5 relative (to the largest logit). */
+    /** The required bound: logits equal to 1e-5 relative (to the largest logit). */
     private static final double RELATIVE = 1e-5;
     private static NDManager manager;
 

@@ -96,7 +96,7 @@ class ResNetTest {
         ResNetConfig cfg = ResNetConfig.of(Architecture.RESNET50, 5).withWidth(16).withStem(Stem.SMALL);
         try (NDManager m = manager.newSubManager()) {
             ResNet net = ResNet.create(cfg).initialize(m);
-            assertEquals(1_481_621, net.parameterCount(), "the demo network of the demo issue");
+            assertEquals(1_481_621, net.parameterCount(), "the demo's source network (width 16, small stem, 5 classes)");
             assertEquals(new Shape(16, 3, 3, 3), net.stateDict().get("conv1.weight").getShape());
             NDArray out = net.forward(m.randomNormal(new Shape(2, 3, 28, 28)), false);
             assertEquals(new Shape(2, 5), out.getShape());
