@@ -17,6 +17,8 @@ class ProgressBar implements TrainListener {
     private final int totalEpochs;
     private long epochStart = System.nanoTime();
     private long lastDraw;
+    /** Whether a bar drawn in place waits for its line's end. */
+    private volatile boolean midLine;
 
     ProgressBar(PrintStream err, PrintStream jsonOut, boolean interactive, int totalEpochs) {
         this.err = err;
@@ -35,6 +37,7 @@ class ProgressBar implements TrainListener {
         if (interactive && (done == total || System.nanoTime() - lastDraw > 200_000_000L)) {
             lastDraw = System.nanoTime();
             err.print(String.format(Locale.ROOT, "\rcaching backbone features %d/%d", done, total));
+            midLine = done != total;
             if (done == total) {
                 err.println();
             }
@@ -59,8 +62,10 @@ class ProgressBar implements TrainListener {
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
         err.print(String.format(Locale.ROOT, "\repoch %d/%d [%s] %d/%d loss %.4f acc %.3f %.1f img/s ETA %s   ",
                 epoch, totalEpochs, bar, step, steps, loss, accuracy, imagesPerSecond, duration(eta)));
+        midLine = true;
         if (step == steps) {
             err.print("\r" + " ".repeat(110) + "\r");
+            midLine = false;
         }
     }
 
@@ -70,6 +75,14 @@ class ProgressBar implements TrainListener {
         if (jsonOut != null) {
             jsonOut.println(TrainCommand.GSON_LINE.toJson(r));
             jsonOut.flush();
+        }
+    }
+
+    @Override
+    public void interrupted() {
+        if (midLine) {
+            err.println();
+            midLine = false;
         }
     }
 

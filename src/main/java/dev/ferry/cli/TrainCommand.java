@@ -7,6 +7,7 @@ import dev.ferry.model.Architecture;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.PresetOverride;
+import dev.ferry.train.RunRecord;
 import dev.ferry.train.ScheduleKind;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
@@ -14,7 +15,9 @@ import dev.ferry.train.TrainingRun;
 import dev.ferry.eval.MetricsText;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -38,7 +41,7 @@ public final class TrainCommand implements Callable<Integer> {
     @CommandLine.Mixin
     PresetOptions presetOptions = new PresetOptions();
 
-    @Option(names = "--data", required = true, description = "Training images: one sub-folder per class.")
+    @Option(names = "--data", description = "Training images: one sub-folder per class (with --resume: the recorded folder by default).")
     Path data;
 
     @Option(names = "--val", description = "Validation images (same classes). Without it, --val-split of --data is held out.")
@@ -95,8 +98,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "feature-extract: run the frozen backbone every epoch (the usual recipe) instead of caching.")
     boolean noCache;
 
-    @Option(names = "--head-epochs", defaultValue = "3", description = "two-stage: epochs of the frozen first stage (default: ${DEFAULT-VALUE}).")
-    int headEpochs;
+    @Option(names = "--head-epochs", description = "two-stage: epochs of the frozen first stage (default 3, at most --epochs minus 1).")
+    Integer headEpochs;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed: shuffling, augmentation, dropout, new head (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -104,7 +107,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "ferry-model", description = "Model directory to write (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
+    @Option(names = "--resume", description = {"Continue the run in --out from its last checkpoint. Options left out take the recorded",
+            "values; options that change the run are refused; a larger --epochs extends it (a warm restart)."})
     boolean resume;
 
     @Option(names = "--skip-bad", description = "Leave out unreadable images (listed in the report) instead of stopping.")
@@ -124,8 +128,22 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Strategy s = parseStrategy(strategy, cachedViews, !noCache, backboneLrFactor, headEpochs);
-        TrainConfig cfg = TrainConfig.defaults(s).withSeed(seed).withEarlyStop(earlyStop);
+        ModelDirectory.Recorded recorded = resume ? TrainingRun.recorded(out) : null;
+        RunRecord rec = recorded == null ? null : recorded.run();
+        if (data == null && rec == null) {
+            throw new InputException("--data is required (the training images, one sub-folder per class)");
+        }
+        Strategy s = strategy(rec == null ? null : rec.config().strategy());
+        checkStrategyOptions(s);
+        // A resumed run starts from its recorded settings; what the command line gives is
+        // compared with them by the run itself.
+        TrainConfig cfg = rec != null ? rec.config().withStrategy(s) : TrainConfig.defaults(s);
+        if (rec == null || given("--seed")) {
+            cfg = cfg.withSeed(seed);
+        }
+        if (rec == null || given("--early-stop")) {
+            cfg = cfg.withEarlyStop(earlyStop);
+        }
         if (epochs != null) {
             cfg = cfg.withEpochs(epochs);
         }
@@ -137,7 +155,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (optimizer != null) {
             cfg = cfg.withOptimizer(optimizer);
-            if (lr == null && optimizer == OptimizerKind.ADAMW) {
+            if (lr == null && optimizer == OptimizerKind.ADAMW && rec == null) {
                 cfg = cfg.withLr(s instanceof Strategy.FeatureExtract ? 3e-3 : 1e-3);
             }
         }
@@ -153,6 +171,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (labelSmoothing != null) {
             cfg = cfg.withLabelSmoothing(labelSmoothing);
         }
+        Path trainData = data != null ? data : Path.of(rec.data());
+        Path valData = val != null ? val : rec != null && rec.validation() != null && data == null ? Path.of(rec.validation()) : null;
+        double split = rec != null && !given("--val-split") ? rec.validationSplit() : valSplit;
+        float drop = rec != null && !given("--dropout") ? rec.dropout() : dropout;
         int nThreads = threads != null ? threads : Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
         if (nThreads < 1) {
             throw new InputException("--threads must be at least 1, got " + nThreads);
@@ -160,8 +182,8 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream err = System.err;
         PresetOverride override = presetOptions.override();
         TrainingRun run = TrainingRun.builder()
-                .data(data).validation(val).validationSplit(valSplit)
-                .weights(weights).arch(arch).config(cfg).dropout(dropout).preset(override.isEmpty() ? null : override)
+                .data(trainData).validation(valData).validationSplit(split)
+                .weights(weights).arch(arch).config(cfg).dropout(drop).preset(override.isEmpty() ? null : override)
                 .out(out).resume(resume).skipBad(skipBad).threads(nThreads).lenient(lenient)
                 .build();
         ProgressBar progress = new ProgressBar(err, json ? System.out : null, System.console() != null, cfg.epochs());
@@ -188,6 +210,60 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /**
+     * The strategy of the command line; when resuming, the recorded one with only the given
+     * options replaced.
+     */
+    private Strategy strategy(Strategy recorded) {
+        String name = recorded != null && !given("--strategy") ? recorded.id() : strategy;
+        int views = cachedViews;
+        boolean cache = !noCache;
+        double factor = backboneLrFactor;
+        int head = headEpochs != null ? headEpochs : defaultHeadEpochs();
+        if (recorded instanceof Strategy.FeatureExtract fe) {
+            views = given("--cached-views") ? views : fe.cachedViews();
+            cache = given("--no-cache") ? cache : fe.cache();
+        } else if (recorded instanceof Strategy.FineTune ft && !given("--backbone-lr-factor")) {
+            factor = ft.backboneLrFactor();
+        } else if (recorded instanceof Strategy.UnfreezeFrom uf && !given("--backbone-lr-factor")) {
+            factor = uf.backboneLrFactor();
+        } else if (recorded instanceof Strategy.TwoStage ts) {
+            factor = given("--backbone-lr-factor") ? factor : ts.backboneLrFactor();
+            head = headEpochs != null ? head : ts.headEpochs();
+        }
+        return parseStrategy(name, views, cache, factor, head);
+    }
+
+    /** Three head epochs, or fewer when --epochs leaves no fine-tuning after them. */
+    private int defaultHeadEpochs() {
+        return epochs == null ? 3 : Math.max(1, Math.min(3, epochs - 1));
+    }
+
+    /** Options of one strategy given with another are refused: they would be ignored. */
+    private void checkStrategyOptions(Strategy s) {
+        List<String> misplaced = new ArrayList<>();
+        if (!(s instanceof Strategy.FeatureExtract)) {
+            for (String o : new String[] {"--cached-views", "--no-cache"}) {
+                if (given(o)) {
+                    misplaced.add(o + " applies to feature-extract only");
+                }
+            }
+        }
+        if (!(s instanceof Strategy.TwoStage) && given("--head-epochs")) {
+            misplaced.add("--head-epochs applies to two-stage only");
+        }
+        if ((s instanceof Strategy.FeatureExtract || s instanceof Strategy.Scratch) && given("--backbone-lr-factor")) {
+            misplaced.add("--backbone-lr-factor applies to the strategies that train the backbone from pretrained weights");
+        }
+        if (!misplaced.isEmpty()) {
+            throw new InputException(String.join("; ", misplaced) + " (the strategy is " + s.id() + ")");
+        }
+    }
+
     /** Parses the strategy spelling, including {@code unfreeze-from:layer3}. */
     static Strategy parseStrategy(String text, int cachedViews, boolean cache, double backboneFactor, int headEpochs) {
         String t = text.trim().toLowerCase(Locale.ROOT);
@@ -203,7 +279,9 @@ public final class TrainCommand implements Callable<Integer> {
             case "fine-tune", "finetune" -> new Strategy.FineTune(backboneFactor);
             case "two-stage" -> new Strategy.TwoStage(headEpochs, 0.5, backboneFactor);
             case "scratch" -> new Strategy.Scratch();
-            default -> throw new InputException("unknown strategy '" + text + "' (known: " + Strategy.NAMES + ")");
+            default -> throw new InputException("unknown strategy '" + text + "'" + dev.ferry.Suggestions.didYouMean(text,
+                    List.of("feature-extract", "fine-tune", "unfreeze-from:layer3", "two-stage", "scratch"))
+                    + " (known: " + Strategy.NAMES + ")");
         };
     }
 }

@@ -230,7 +230,7 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         if (closed) {
             throw new CancellationException("loader closed");
         }
-        RgbImage image = ImageDecoder.decode(s.path());
+        RgbImage image = ImageDecoder.decode(s.path(), transform.exifTranspose());
         transform.apply(image, Seeds.forSample(options.seed(), epoch, sampleIndex), data, offset);
     }
 

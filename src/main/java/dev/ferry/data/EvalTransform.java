@@ -53,4 +53,9 @@ public record EvalTransform(Preset preset) implements SampleTransform {
     public void apply(RgbImage image, SplittableRandom random, float[] dst, int offset) {
         Torchvision.toNormalizedTensor(resizeAndCrop(image), preset.mean(), preset.std(), dst, offset);
     }
+
+    @Override
+    public boolean exifTranspose() {
+        return preset.exifTranspose();
+    }
 }

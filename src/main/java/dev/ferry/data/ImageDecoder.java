@@ -101,6 +101,16 @@ public final class ImageDecoder {
      *                           large, unsupported or corrupt
      */
     public static RgbImage decode(Path path) {
+        return decode(path, false);
+    }
+
+    /**
+     * Reads and decodes one image file, turned upright by its EXIF orientation when {@code
+     * exifTranspose} is set ({@link ExifOrientation}).
+     *
+     * @throws BadImageException as {@link #decode(Path)}
+     */
+    public static RgbImage decode(Path path, boolean exifTranspose) {
         Objects.requireNonNull(path, "path");
         byte[] data;
         try {
@@ -117,7 +127,7 @@ public final class ImageDecoder {
         } catch (IOException e) {
             throw bad(path, BadImage.Kind.UNREADABLE, "cannot read file (" + e.getMessage() + ")", e);
         }
-        return decode(data, path);
+        return decode(data, path, exifTranspose);
     }
 
     /**
@@ -128,6 +138,16 @@ public final class ImageDecoder {
      * @throws BadImageException if the bytes are not a decodable image
      */
     public static RgbImage decode(byte[] data, Path path) {
+        return decode(data, path, false);
+    }
+
+    /**
+     * Decodes an image held in memory, turned upright by its EXIF orientation when {@code
+     * exifTranspose} is set.
+     *
+     * @throws BadImageException if the bytes are not a decodable image
+     */
+    public static RgbImage decode(byte[] data, Path path, boolean exifTranspose) {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(path, "path");
         if (data.length == 0) {
@@ -139,7 +159,8 @@ public final class ImageDecoder {
                     "not an image (content is not JPEG, PNG, BMP, GIF, WebP or TIFF)", null);
         }
         try {
-            return format == ImageFormat.JPEG ? decodeJpeg(data, path) : decodeOther(data, format, path);
+            RgbImage image = format == ImageFormat.JPEG ? decodeJpeg(data, path) : decodeOther(data, format, path);
+            return exifTranspose ? ExifOrientation.apply(image, ExifOrientation.read(data, format)) : image;
         } catch (BadImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -32,7 +32,9 @@ import java.util.TreeMap;
  *
  * <p>Deliberate difference from torchvision: class folders whose name starts with '.' (such as
  * {@code .ipynb_checkpoints} or {@code .git}) are ignored instead of becoming classes. Files
- * directly inside the root are ignored, as torchvision ignores them.
+ * directly inside the root are ignored, as torchvision ignores them. macOS's AppleDouble files
+ * ({@code ._photo.jpg}, the metadata a Mac writes beside each file on foreign file systems and in
+ * zip archives) are not images and are ignored too, where torchvision would fail to open them.
  *
  * @param root    the dataset folder
  * @param classes class names (sub-folder names), sorted
@@ -127,7 +129,7 @@ public record ImageFolder(Path root, List<String> classes, List<Sample> samples)
 
                         @Override
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                            if (!attrs.isDirectory() && ImageDecoder.hasImageExtension(file)) {
+                            if (!attrs.isDirectory() && isImageFile(file)) {
                                 Path parent = file.getParent();
                                 byDir.computeIfAbsent(parent.toString(), k -> new ArrayList<>())
                                         .add(file.getFileName().toString());
@@ -158,6 +160,15 @@ public record ImageFolder(Path root, List<String> classes, List<Sample> samples)
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a file found in an image folder is taken as an image: an image extension
+     * ({@link ImageDecoder#hasImageExtension}), and not an AppleDouble {@code ._name} file.
+     */
+    public static boolean isImageFile(Path file) {
+        Path name = file.getFileName();
+        return name != null && !name.toString().startsWith("._") && ImageDecoder.hasImageExtension(file);
     }
 
     /** Number of images per class, indexed by label. */

@@ -18,8 +18,16 @@ import java.util.Objects;
  * @param std           per-channel standard deviation (R, G, B) divided by, all positive
  * @param interpolation resampling filter for Resize and RandomResizedCrop; null in JSON means
  *                      BILINEAR, torchvision's default
+ * @param exifTranspose turn each image upright by its EXIF orientation before resizing (Pillow's
+ *                      {@code ImageOps.exif_transpose}); torchvision's loader does not, so it is
+ *                      false by default, for every known weights' preset and when absent in JSON
  */
-public record Preset(int resize, int crop, float[] mean, float[] std, Interpolation interpolation) {
+public record Preset(int resize, int crop, float[] mean, float[] std, Interpolation interpolation, boolean exifTranspose) {
+
+    /** A preset that leaves the EXIF orientation alone, as torchvision does. */
+    public Preset(int resize, int crop, float[] mean, float[] std, Interpolation interpolation) {
+        this(resize, crop, mean, std, interpolation, false);
+    }
 
     private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
     private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
@@ -88,6 +96,11 @@ public record Preset(int resize, int crop, float[] mean, float[] std, Interpolat
         return small(28, 0.286f, 0.353f);
     }
 
+    /** This preset with EXIF orientation applied or not. */
+    public Preset withExifTranspose(boolean e) {
+        return new Preset(resize, crop, mean, std, interpolation, e);
+    }
+
     /** The mean (R, G, B); a copy. */
     @Override
     public float[] mean() {
@@ -103,17 +116,17 @@ public record Preset(int resize, int crop, float[] mean, float[] std, Interpolat
     @Override
     public boolean equals(Object o) {
         return o instanceof Preset p && p.resize == resize && p.crop == crop && Arrays.equals(p.mean, mean)
-                && Arrays.equals(p.std, std) && p.interpolation == interpolation;
+                && Arrays.equals(p.std, std) && p.interpolation == interpolation && p.exifTranspose == exifTranspose;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(resize, crop, Arrays.hashCode(mean), Arrays.hashCode(std), interpolation);
+        return Objects.hash(resize, crop, Arrays.hashCode(mean), Arrays.hashCode(std), interpolation, exifTranspose);
     }
 
     @Override
     public String toString() {
         return "Preset[resize=" + resize + ", crop=" + crop + ", mean=" + Arrays.toString(mean) + ", std="
-                + Arrays.toString(std) + ", interpolation=" + interpolation + "]";
+                + Arrays.toString(std) + ", interpolation=" + interpolation + (exifTranspose ? ", exifTranspose" : "") + "]";
     }
 }

@@ -15,6 +15,11 @@ public interface SampleTransform {
     /** Output width in pixels. */
     int outputWidth();
 
+    /** Whether images are turned upright by their EXIF orientation when decoded for this transform. */
+    default boolean exifTranspose() {
+        return false;
+    }
+
     /** Number of floats one sample occupies: {@code 3 * outputHeight() * outputWidth()}. */
     default int sampleSize() {
         return 3 * outputHeight() * outputWidth();

@@ -63,4 +63,9 @@ public record TrainTransform(Preset preset, Augmentation augmentation) implement
     public void apply(RgbImage image, SplittableRandom random, float[] dst, int offset) {
         Torchvision.toNormalizedTensor(augment(image, random), preset.mean(), preset.std(), dst, offset);
     }
+
+    @Override
+    public boolean exifTranspose() {
+        return preset.exifTranspose();
+    }
 }

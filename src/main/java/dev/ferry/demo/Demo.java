@@ -130,7 +130,16 @@ public final class Demo {
                     OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, seed);
             default -> throw new InputException("unknown demo strategy " + strategy);
         };
-        return epochs > 0 ? c.withEpochs(epochs) : c;
+        if (epochs <= 0) {
+            return c;
+        }
+        if (c.strategy() instanceof Strategy.TwoStage ts) {
+            // A third of a shortened run on the head (at least one epoch each side), as the full recipe.
+            int runEpochs = Math.max(2, epochs);
+            int head = Math.max(1, Math.min(ts.headEpochs(), runEpochs / 3));
+            return c.withStrategy(new Strategy.TwoStage(head, ts.fineTuneLrFactor(), ts.backboneLrFactor())).withEpochs(runEpochs);
+        }
+        return c.withEpochs(epochs);
     }
 
     private Demo() {}

@@ -2,7 +2,6 @@ package dev.ferry.demo;
 
 import ai.djl.ndarray.NDManager;
 import dev.ferry.platform.Engines;
-import dev.ferry.cli.FerryCli;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
@@ -95,7 +94,7 @@ public final class Pretrain {
             extra.put("sourceTestAccuracy", acc);
             extra.put("command", command);
             extra.put("trainSeconds", r.seconds());
-            ModelInfo info = new ModelInfo(ModelInfo.FORMAT, FerryCli.version(), Instant.now().toString(),
+            ModelInfo info = new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),
                     Architecture.RESNET50.id(), 16, Stem.SMALL.id(), 0f, classes, preset(), "scratch", hp,
                     r.history(), r.bestEpoch(), null, data, extra);
             ModelDirectory.save(o.out(), net, info);

@@ -59,7 +59,9 @@ public enum Architecture {
                 return a;
             }
         }
-        throw new InputException("unknown architecture '" + text + "' (known: " + knownIds() + ")");
+        throw new InputException("unknown architecture '" + text + "'"
+                + dev.ferry.Suggestions.didYouMean(text, Arrays.stream(values()).map(Architecture::id).toList())
+                + " (known: " + knownIds() + ")");
     }
 
     /** The block-count table lookup used when inferring an architecture from weights. */

@@ -100,7 +100,7 @@ public final class FolderSource implements SampleSource, AutoCloseable {
                 return img;
             }
         }
-        RgbImage img = ImageDecoder.decode(samples.get(index).path());
+        RgbImage img = ImageDecoder.decode(samples.get(index).path(), eval.exifTranspose());
         if (decoded != null) {
             decoded.set(index, img);
         }

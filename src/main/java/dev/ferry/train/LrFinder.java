@@ -139,7 +139,7 @@ public final class LrFinder {
             throw new InputException("the learning-rate finder needs at least 2 images, got " + n);
         }
         int batch = Math.min(settings.batchSize(), n);
-        Phase phase = Phase.of(config.strategy(), 2).get(0);
+        Phase phase = Phase.of(config.strategy(), config.epochs()).get(0);
         Trainer.configure(net, phase);
         Optimizer optimizer = new Optimizer(config.optimizer(), groups(net, phase), manager);
         Engines.seed(config.seed());

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -125,8 +124,14 @@ public final class ModelDirectory {
         return new Loaded(net, info);
     }
 
-    /** Writes the resumable state of the current epoch. */
-    public static void saveCheckpoint(Path dir, ResNet net, Optimizer optimizer, TrainState state) {
+    /** Writes {@code model.json} alone (the weights it describes are already in place). */
+    public static void saveInfo(Path dir, ModelInfo info) {
+        createDirectories(dir);
+        AtomicFiles.writeString(dir.resolve(INFO), GSON.toJson(info) + "\n");
+    }
+
+    /** Writes the resumable state of the current epoch and the run it belongs to. */
+    public static void saveCheckpoint(Path dir, ResNet net, Optimizer optimizer, TrainState state, RunRecord run) {
         createDirectories(dir);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         ModelWeights.export(net).forEach((k, t) -> tensors.put("model." + k, t));
@@ -134,6 +139,7 @@ public final class ModelDirectory {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", ModelInfo.FORMAT + "-checkpoint");
         meta.put("state", GSON.toJson(state));
+        meta.put("run", run.toJson());
         SafetensorsWriter.write(dir.resolve(CHECKPOINT), tensors, meta);
     }
 
@@ -141,10 +147,11 @@ public final class ModelDirectory {
      * A checkpoint read back.
      *
      * @param state where the run stood
+     * @param run the run it belongs to
      * @param weights the network's tensors
      * @param optimizer the optimizer's tensors (names as {@link Optimizer#state()})
      */
-    public record Checkpoint(TrainState state, StateDict weights, Map<String, Tensor> optimizer) {
+    public record Checkpoint(TrainState state, RunRecord run, StateDict weights, Map<String, Tensor> optimizer) {
 
         /** The optimizer state as arrays in {@code manager}. */
         public Map<String, NDArray> optimizerArrays(NDManager manager) {
@@ -154,6 +161,49 @@ public final class ModelDirectory {
         }
     }
 
+    /**
+     * Where a checkpointed run stands, from the checkpoint's header alone.
+     *
+     * @param state the state after its last epoch
+     * @param run the run it belongs to
+     */
+    public record Recorded(TrainState state, RunRecord run) {}
+
+    /**
+     * Reads the state and run description of {@code checkpoint.safetensors} without its tensors.
+     *
+     * @throws InputException when there is no checkpoint or it holds no (readable) description
+     */
+    public static Recorded readRecorded(Path dir) {
+        Path file = dir.resolve(CHECKPOINT);
+        if (!Files.isRegularFile(file)) {
+            throw new InputException("nothing to resume: no " + CHECKPOINT + " in " + dir);
+        }
+        return recorded(WeightsReader.safetensorsMetadata(file), file);
+    }
+
+    private static Recorded recorded(Map<String, String> meta, Path file) {
+        String stateJson = meta.get("state");
+        if (stateJson == null) {
+            throw new InputException("checkpoint without training state: " + file);
+        }
+        String runJson = meta.get("run");
+        if (runJson == null) {
+            throw new InputException("checkpoint without a run description (written by an older ferry): " + file
+                    + "; it cannot be resumed, train into a new --out");
+        }
+        TrainState state;
+        try {
+            state = GSON.fromJson(stateJson, TrainState.class);
+        } catch (RuntimeException e) {
+            throw new InputException("corrupt training state in " + file, e);
+        }
+        if (state == null || state.history() == null) {
+            throw new InputException("corrupt training state in " + file);
+        }
+        return new Recorded(state, RunRecord.fromJson(runJson, file));
+    }
+
     /** Reads {@code checkpoint.safetensors}, or returns null when there is none. */
     public static Checkpoint readCheckpoint(Path dir) {
         Path file = dir.resolve(CHECKPOINT);
@@ -161,16 +211,8 @@ public final class ModelDirectory {
             return null;
         }
         StateDict sd = WeightsReader.read(file);
-        String stateJson = sd.metadata().get("state");
-        if (stateJson == null) {
-            throw new InputException("checkpoint without training state: " + file);
-        }
-        TrainState state;
-        try {
-            state = GSON.fromJson(stateJson, TrainState.class);
-        } catch (JsonParseException e) {
-            throw new InputException("corrupt training state in " + file, e);
-        }
+        Recorded rec = recorded(sd.metadata(), file);
+        TrainState state = rec.state();
         Map<String, Tensor> weights = new LinkedHashMap<>();
         Map<String, Tensor> optim = new LinkedHashMap<>();
         sd.asMap().forEach((k, t) -> {
@@ -180,7 +222,7 @@ public final class ModelDirectory {
                 optim.put(k.substring(6), t);
             }
         });
-        return new Checkpoint(state, StateDict.of(weights), optim);
+        return new Checkpoint(state, rec.run(), StateDict.of(weights), optim);
     }
 
     private static void createDirectories(Path dir) {

@@ -14,6 +14,20 @@ public record Phase(int firstTrainable, int epochs, double lrScale, double backb
     /** The value of {@link #firstTrainable} that freezes the whole backbone. */
     public static final int HEAD_ONLY = 5;
 
+    /**
+     * The phases of a run made of {@code segments}: the first segment is the strategy's own plan;
+     * each later one (a run extended by {@code --resume --epochs}) repeats the last phase's layers
+     * and rates over its epochs with a fresh schedule, a warm restart.
+     */
+    public static java.util.List<Phase> plan(Strategy strategy, java.util.List<Integer> segments) {
+        java.util.List<Phase> phases = new java.util.ArrayList<>(of(strategy, segments.get(0)));
+        for (int extra : segments.subList(1, segments.size())) {
+            Phase last = phases.get(phases.size() - 1);
+            phases.add(new Phase(last.firstTrainable(), extra, last.lrScale(), last.backboneLrFactor(), last.cached()));
+        }
+        return java.util.List.copyOf(phases);
+    }
+
     /** Splits a run of {@code epochs} epochs into phases for a strategy. */
     public static java.util.List<Phase> of(Strategy strategy, int epochs) {
         // Java 17: no pattern matching in switch yet, so an instanceof chain over the sealed type.
@@ -24,13 +38,10 @@ public record Phase(int firstTrainable, int epochs, double lrScale, double backb
         } else if (strategy instanceof Strategy.UnfreezeFrom uf) {
             return java.util.List.of(new Phase(uf.stage(), epochs, 1, uf.backboneLrFactor(), false));
         } else if (strategy instanceof Strategy.TwoStage ts) {
-            int head = Math.min(ts.headEpochs(), Math.max(1, epochs - 1));
-            if (epochs - head < 1) {
-                return java.util.List.of(new Phase(HEAD_ONLY, epochs, 1, 1, true));
-            }
+            // TrainConfig guarantees at least one fine-tuning epoch after the head epochs.
             return java.util.List.of(
-                    new Phase(HEAD_ONLY, head, 1, 1, true),
-                    new Phase(0, epochs - head, ts.fineTuneLrFactor(), ts.backboneLrFactor(), false));
+                    new Phase(HEAD_ONLY, ts.headEpochs(), 1, 1, true),
+                    new Phase(0, epochs - ts.headEpochs(), ts.fineTuneLrFactor(), ts.backboneLrFactor(), false));
         } else {
             return java.util.List.of(new Phase(0, epochs, 1, 1, false));
         }

@@ -160,7 +160,7 @@ public final class Predictor implements AutoCloseable {
             Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (!attrs.isDirectory() && ImageDecoder.hasImageExtension(file)) {
+                    if (!attrs.isDirectory() && dev.ferry.data.ImageFolder.isImageFile(file)) {
                         out.add(file);
                     }
                     return FileVisitResult.CONTINUE;
@@ -232,7 +232,7 @@ public final class Predictor implements AutoCloseable {
         List<Future<float[]>> out = new ArrayList<>();
         for (int i = batch * batchSize; i < Math.min(images.size(), (batch + 1) * batchSize); i++) {
             Path path = images.get(i);
-            out.add(pool.submit(() -> transform.apply(ImageDecoder.decode(path))));
+            out.add(pool.submit(() -> transform.apply(ImageDecoder.decode(path, transform.exifTranspose()))));
         }
         return out;
     }

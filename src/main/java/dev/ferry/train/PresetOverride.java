@@ -12,12 +12,18 @@ import dev.ferry.data.Preset;
  * @param crop crop size
  * @param mean one value for all channels, or three
  * @param std one value for all channels, or three
+ * @param exifTranspose apply the EXIF orientation
  */
-public record PresetOverride(Integer resize, Integer crop, float[] mean, float[] std) {
+public record PresetOverride(Integer resize, Integer crop, float[] mean, float[] std, Boolean exifTranspose) {
+
+    /** Overrides of the size and normalisation alone. */
+    public PresetOverride(Integer resize, Integer crop, float[] mean, float[] std) {
+        this(resize, crop, mean, std, null);
+    }
 
     /** Whether anything is overridden. */
     public boolean isEmpty() {
-        return resize == null && crop == null && mean == null && std == null;
+        return resize == null && crop == null && mean == null && std == null && exifTranspose == null;
     }
 
     /** {@code base} with the overridden fields replaced. */
@@ -28,7 +34,8 @@ public record PresetOverride(Integer resize, Integer crop, float[] mean, float[]
                     crop != null ? crop : base.crop(),
                     mean != null ? triple(mean, "--mean") : base.mean(),
                     std != null ? triple(std, "--std") : base.std(),
-                    base.interpolation());
+                    base.interpolation(),
+                    exifTranspose != null ? exifTranspose : base.exifTranspose());
         } catch (IllegalArgumentException e) {
             throw new InputException(e.getMessage());
         }

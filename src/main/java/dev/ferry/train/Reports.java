@@ -39,7 +39,7 @@ public final class Reports {
         if (result.backboneImages() > 0) {
             summary.put("feature cache", result.backboneImages() + " images through the backbone once");
         }
-        info.hyperParameters().forEach((k, v) -> summary.put(k, String.valueOf(v)));
+        info.hyperParameters().forEach((k, v) -> summary.put(k, k.equals("strategy") ? strategy(v) : String.valueOf(v)));
         Report.Builder b = Report.builder("ferry training report: " + info.arch() + ", " + info.strategy())
                 .summary("Run", summary)
                 .chart("Learning curves", "learning_curves.png", Charts.learningCurves(result.history()));
@@ -57,6 +57,23 @@ public final class Reports {
             b.text("Skipped images (--skip-bad)", sb.toString());
         }
         return ReportWriter.write(b.build(), dir);
+    }
+
+    /** The recorded strategy for people: {@code fine-tune (backbone rate x0.1)}, not a map's toString. */
+    private static String strategy(Object description) {
+        if (description instanceof Map<?, ?> m) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            m.forEach((k, v) -> d.put(String.valueOf(k), v));
+            try {
+                return Strategy.fromDescription(d).summary();
+            } catch (dev.ferry.InputException e) {
+                // a description this version cannot read back: show its entries
+                StringBuilder sb = new StringBuilder();
+                d.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+                return sb.toString();
+            }
+        }
+        return String.valueOf(description);
     }
 
     /** Writes an evaluation report for a test set into {@code dir}. */

@@ -2,7 +2,8 @@ package dev.ferry.train;
 
 import dev.ferry.InputException;
 import dev.ferry.model.ResNet;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * How much of a pretrained network learns. Each strategy is a value; the trainer turns it into one or
@@ -117,20 +118,76 @@ public sealed interface Strategy {
     }
 
     /** The names the CLI accepts. */
-    String NAMES = "feature-extract, fine-tune, unfreeze-from, two-stage, scratch";
+    String NAMES = "feature-extract, fine-tune, unfreeze-from:layerN, two-stage, scratch";
 
     /**
-     * Parses a strategy name with its defaults; {@code unfreeze-from} needs {@code stage}.
+     * The strategy as a JSON-friendly map: {@code name} (the {@link #id()}) and its parameters, as
+     * {@code model.json} and checkpoints record it. {@link #fromDescription} reads it back.
      */
-    static Strategy parse(String name, int unfreezeStage, int cachedViews, double backboneLrFactor) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
+    default Map<String, Object> description() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", id());
+        if (this instanceof FeatureExtract fe) {
+            m.put("cachedViews", fe.cachedViews());
+            m.put("cache", fe.cache());
+        } else if (this instanceof FineTune ft) {
+            m.put("backboneLrFactor", ft.backboneLrFactor());
+        } else if (this instanceof UnfreezeFrom uf) {
+            m.put("backboneLrFactor", uf.backboneLrFactor());
+        } else if (this instanceof TwoStage ts) {
+            m.put("headEpochs", ts.headEpochs());
+            m.put("fineTuneLrFactor", ts.fineTuneLrFactor());
+            m.put("backboneLrFactor", ts.backboneLrFactor());
+        }
+        return m;
+    }
+
+    /** For people: {@code fine-tune (backbone rate x0.1)}, {@code feature-extract (1 cached view per image)}. */
+    default String summary() {
+        if (this instanceof FeatureExtract fe) {
+            return id() + (fe.cache() ? " (" + fe.cachedViews() + (fe.cachedViews() == 1 ? " cached view" : " cached views")
+                    + " per image)" : " (backbone run every epoch, no cache)");
+        } else if (this instanceof FineTune ft) {
+            return id() + " (backbone rate x" + number(ft.backboneLrFactor()) + ")";
+        } else if (this instanceof UnfreezeFrom uf) {
+            return id() + " (backbone rate x" + number(uf.backboneLrFactor()) + ")";
+        } else if (this instanceof TwoStage ts) {
+            return id() + " (" + ts.headEpochs() + " head " + (ts.headEpochs() == 1 ? "epoch" : "epochs")
+                    + ", then all layers at rate x" + number(ts.fineTuneLrFactor()) + ", backbone x" + number(ts.backboneLrFactor()) + ")";
+        }
+        return id();
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /**
+     * Reads back a {@link #description()}.
+     *
+     * @throws InputException naming what is wrong when the map is not one
+     */
+    static Strategy fromDescription(Map<String, ?> m) {
+        Object name = m == null ? null : m.get("name");
+        if (!(name instanceof String n)) {
+            throw new InputException("strategy description without a name: " + m);
+        }
+        if (n.startsWith("unfreeze-from-layer") && n.length() == "unfreeze-from-layer".length() + 1) {
+            return new UnfreezeFrom(n.charAt(n.length() - 1) - '0', number(m, "backboneLrFactor"));
+        }
         return switch (n) {
-            case "feature-extract", "feature-extraction" -> new FeatureExtract(cachedViews, true);
-            case "fine-tune", "finetune" -> new FineTune(backboneLrFactor);
-            case "unfreeze-from" -> new UnfreezeFrom(unfreezeStage, backboneLrFactor);
-            case "two-stage" -> new TwoStage(3, 0.5, backboneLrFactor);
+            case "feature-extract" -> new FeatureExtract((int) number(m, "cachedViews"), !Boolean.FALSE.equals(m.get("cache")));
+            case "fine-tune" -> new FineTune(number(m, "backboneLrFactor"));
+            case "two-stage" -> new TwoStage((int) number(m, "headEpochs"), number(m, "fineTuneLrFactor"), number(m, "backboneLrFactor"));
             case "scratch" -> new Scratch();
-            default -> throw new InputException("unknown strategy '" + name + "' (known: " + NAMES + ")");
+            default -> throw new InputException("unknown strategy '" + n + "' (known: " + NAMES + ")");
         };
+    }
+
+    private static double number(Map<String, ?> m, String key) {
+        if (!(m.get(key) instanceof Number v)) {
+            throw new InputException("strategy " + m.get("name") + " without a numeric " + key);
+        }
+        return v.doubleValue();
     }
 }

@@ -42,7 +42,12 @@ public record TrainConfig(
             throw new InputException("--batch-size must be at least 1, got " + batchSize);
         }
         if (!(lr > 0 && lr < 100)) {
-            throw new InputException("--lr must be a positive rate, got " + lr);
+            throw new InputException("--lr must be a rate in (0, 100), got " + lr
+                    + (lr >= 100 ? " (rates above 1 already diverge for most networks)" : ""));
+        }
+        if (strategy instanceof Strategy.TwoStage ts && ts.headEpochs() >= epochs) {
+            throw new InputException("two-stage: --head-epochs " + ts.headEpochs() + " leaves no epoch to fine-tune in --epochs "
+                    + epochs + "; --epochs must be more than --head-epochs");
         }
         if (!(warmupEpochs >= 0 && warmupEpochs <= epochs)) {
             throw new InputException("--warmup-epochs must be in [0, epochs], got " + warmupEpochs);

@@ -26,4 +26,10 @@ public interface TrainListener {
 
     /** A silent listener. */
     TrainListener NONE = new TrainListener() {};
+
+    /**
+     * The process is being stopped (SIGINT, SIGTERM) while the run trains; called on the shutdown
+     * thread just before the run says what it kept. A listener drawing in place ends its line.
+     */
+    default void interrupted() {}
 }

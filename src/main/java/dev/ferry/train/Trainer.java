@@ -32,10 +32,25 @@ import java.util.Random;
  */
 public final class Trainer {
     private final TrainConfig config;
+    private final List<Phase> phases;
     private final TrainListener listener;
 
+    /** A trainer running the strategy's own phases over {@code config.epochs()}. */
     public Trainer(TrainConfig config, TrainListener listener) {
+        this(config, Phase.of(config.strategy(), config.epochs()), listener);
+    }
+
+    /**
+     * A trainer running {@code phases} (see {@link Phase#plan}), whose epochs add up to {@code
+     * config.epochs()}.
+     */
+    public Trainer(TrainConfig config, List<Phase> phases, TrainListener listener) {
+        int total = phases.stream().mapToInt(Phase::epochs).sum();
+        if (total != config.epochs()) {
+            throw new IllegalArgumentException("phases of " + total + " epochs for a run of " + config.epochs());
+        }
         this.config = config;
+        this.phases = List.copyOf(phases);
         this.listener = listener == null ? TrainListener.NONE : listener;
     }
 
@@ -61,7 +76,7 @@ public final class Trainer {
         long backboneImages = 0;
         boolean stoppedEarly = false;
         int phaseStartEpoch = 0;
-        for (Phase phase : Phase.of(config.strategy(), config.epochs())) {
+        for (Phase phase : phases) {
             int phaseEnd = phaseStartEpoch + phase.epochs();
             if (state.completedEpochs() >= phaseEnd) {
                 phaseStartEpoch = phaseEnd;

@@ -1,9 +1,9 @@
 package dev.ferry.train;
 
 import ai.djl.ndarray.NDManager;
+import dev.ferry.platform.DiskSpace;
 import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
-import dev.ferry.cli.FerryCli;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.DatasetSplit;
@@ -12,6 +12,7 @@ import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;
+import dev.ferry.model.Stem;
 import dev.ferry.weights.ModelWeights;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -81,11 +82,33 @@ public final class TrainingRun {
         return new Builder();
     }
 
-    /** Runs: everything is checked before anything is written. */
+    /** Serialises the writes of an epoch's files with the interrupt handler's report of them. */
+    private final java.util.concurrent.locks.ReentrantLock saving = new java.util.concurrent.locks.ReentrantLock();
+    /** The state of the last checkpoint written (or resumed from); null before the first. */
+    private volatile TrainState saved;
+    private volatile int totalEpochs;
+    private volatile boolean finished;
+
+    /**
+     * The run a model directory's checkpoint records, for a front end that fills in the settings
+     * a {@code --resume} leaves out.
+     *
+     * @throws InputException when {@code out} holds no resumable run
+     */
+    public static ModelDirectory.Recorded recorded(Path out) {
+        return ModelDirectory.readRecorded(out);
+    }
+
+    /**
+     * Runs: everything is checked before anything is written, and {@code --out} is locked, checked
+     * for free space and written to before the images are decoded. An interrupt (SIGINT, SIGTERM)
+     * waits for an epoch's files being written and says in one line on {@code log} what is kept.
+     */
     public Outcome run(TrainListener listener, PrintStream log) {
         Options o = options;
-        TrainConfig cfg = o.config();
         checkOut(o.out(), o.resume(), o.data(), o.validation());
+        ModelDirectory.Recorded recorded = o.resume() ? ModelDirectory.readRecorded(o.out()) : null;
+        TrainConfig cfg = o.config();
         DatasetSplit split = o.validation() != null
                 ? DatasetSplit.fromFolders(o.data(), o.validation())
                 : DatasetSplit.split(o.data(), o.validationSplit(), cfg.seed());
@@ -93,64 +116,130 @@ public final class TrainingRun {
             throw new InputException("need at least 2 classes to train a classifier, found " + split.classes().size()
                     + " (" + String.join(", ", split.classes()) + ") in " + o.data());
         }
-        split = split.validate(o.threads(), o.skipBad());
-        log.print(split.table().render());
-        split.warnings().forEach(w -> log.println("ferry: warning: " + w));
-
-        Pretrained pretrained = o.weights() == null ? null : Pretrained.resolve(o.weights(), o.arch(), log);
-        if (pretrained == null && cfg.strategy().usesPretrainedWeights()) {
-            throw new InputException("--weights is required for strategy " + cfg.strategy().id()
-                    + " (only scratch trains without pretrained weights)");
-        }
-        if (pretrained == null && o.arch() == null) {
-            throw new InputException("--arch is required when training from scratch without --weights");
-        }
         List<String> classes = split.classes();
-        ResNetConfig base = pretrained != null ? pretrained.config() : ResNetConfig.of(o.arch(), classes.size());
+
+        Pretrained pretrained = null;
+        ResNetConfig base;
+        Preset weightsPreset;
+        if (recorded != null) {
+            // The checkpoint holds every weight: the network and its preprocessing come from the
+            // record, and the pretrained weights are not read again.
+            RunRecord r = recorded.run();
+            base = new ResNetConfig(Architecture.parse(r.arch()), classes.size(), r.width(), Stem.parse(r.stem()), 0f, false);
+            weightsPreset = r.preset();
+        } else {
+            pretrained = o.weights() == null ? null : Pretrained.resolve(o.weights(), o.arch(), log);
+            if (pretrained == null && cfg.strategy().usesPretrainedWeights()) {
+                throw new InputException("--weights is required for strategy " + cfg.strategy().id()
+                        + " (only scratch trains without pretrained weights)");
+            }
+            if (pretrained == null && o.arch() == null) {
+                throw new InputException("--arch is required when training from scratch without --weights");
+            }
+            base = pretrained != null ? pretrained.config() : ResNetConfig.of(o.arch(), classes.size());
+            weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
+        }
         ResNetConfig netConfig = base.withNumClasses(classes.size()).withDropout(o.dropout());
-        Preset weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
         Preset preset = o.presetOverride() != null ? o.presetOverride().apply(weightsPreset) : weightsPreset;
         Augmentation augmentation = augmentationFor(preset);
+        String archId = o.arch() != null ? o.arch().id() : netConfig.architecture().id();
+        RunRecord requested = new RunRecord(o.weights(), archId, netConfig.width(), netConfig.stem().id(), classes,
+                recorded != null ? recorded.run().trainImages() : split.train().size(),
+                recorded != null ? recorded.run().validationImages() : split.validation().size(),
+                o.data().toString(), o.validation() == null ? null : o.validation().toString(), o.validationSplit(),
+                preset, o.dropout(), cfg, List.of(cfg.epochs()));
+        RunRecord run = recorded != null ? continuation(recorded, requested, o.out(), log) : requested;
+        TrainConfig runConfig = run.config();
+        List<Phase> phases = Phase.plan(runConfig.strategy(), run.segments());
+        totalEpochs = runConfig.epochs();
 
+        Thread hook = new Thread(() -> interrupted(listener, log, o.out()), "ferry-interrupt");
         try (OutLock lock = OutLock.take(o.out());
-                NDManager manager = Engines.newManager();
-                FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), smallImages(preset));
-                FolderSource val = split.validation().isEmpty() ? null
-                        : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), smallImages(preset))) {
-            Engines.seed(cfg.seed());
+                NDManager manager = Engines.newManager()) {
+            Runtime.getRuntime().addShutdownHook(hook);
+            Engines.seed(runConfig.seed());
             ResNet net = ResNet.create(netConfig).initialize(manager);
-            if (pretrained != null && cfg.strategy().usesPretrainedWeights()) {
-                boolean sameHead = classes.equals(pretrained.classes());
-                ModelWeights.LoadReport report = ModelWeights.load(net, pretrained.stateDict(), o.lenient(), !sameHead, pretrained.file());
-                log.println("ferry: weights " + pretrained.description() + ": " + String.join("; ", report.lines()));
-            }
-            TrainState resumeState = null;
-            Map<String, ai.djl.ndarray.NDArray> resumeOptimizer = null;
-            dev.ferry.weights.StateDict bestBeforeResume = null;
-            if (o.resume()) {
-                ModelDirectory.Checkpoint ck = ModelDirectory.readCheckpoint(o.out());
-                if (ck == null) {
-                    throw new InputException("nothing to resume: no " + ModelDirectory.CHECKPOINT + " in " + o.out());
+            requireSpace(o.out(), net, runConfig.optimizer(), recorded != null);
+
+            split = split.validate(o.threads(), o.skipBad());
+            log.print(split.table().render());
+            split.warnings().forEach(w -> log.println("ferry: warning: " + w));
+            RunRecord counted = run.withImageCounts(split.train().size(), split.validation().size());
+            if (recorded != null) {
+                // The same settings on other images (some added, or skipped now): not the recorded run.
+                List<String> counts = recorded.run().differences(counted);
+                if (!counts.isEmpty()) {
+                    throw refusal(o.out(), counts);
                 }
-                ModelWeights.load(net, ck.weights(), false, o.out().resolve(ModelDirectory.CHECKPOINT));
-                resumeState = ck.state();
-                resumeOptimizer = ck.optimizerArrays(manager);
-                Path best = o.out().resolve(ModelDirectory.WEIGHTS);
-                if (Files.isRegularFile(best)) {
-                    bestBeforeResume = dev.ferry.weights.WeightsReader.read(best);
-                }
-                log.println("ferry: resuming after epoch " + resumeState.completedEpochs() + " of " + cfg.epochs());
             }
-            Map<String, Object> data = dataSummary(o, split);
-            Map<String, Object> hp = hyperParameters(cfg, o.dropout(), preset);
-            String weightsName = pretrained == null ? null : pretrained.description();
-            Checkpointer ckpt = (n, opt, state, best) -> {
-                ModelDirectory.saveCheckpoint(o.out(), n, opt, state);
+            run = counted;
+            RunRecord finalRun = run;
+            try (FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), smallImages(preset));
+                    FolderSource val = split.validation().isEmpty() ? null
+                            : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), smallImages(preset))) {
+                return train(o, finalRun, recorded, pretrained, net, netConfig, classes, preset, phases, split, train, val,
+                        manager, listener, log);
+            }
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // shutting down (the hook is running) or never added
+            }
+        }
+    }
+
+    private Outcome train(Options o, RunRecord run, ModelDirectory.Recorded recorded, Pretrained pretrained, ResNet net,
+            ResNetConfig netConfig, List<String> classes, Preset preset, List<Phase> phases, DatasetSplit split,
+            FolderSource train, FolderSource val, NDManager manager, TrainListener listener, PrintStream log) {
+        TrainConfig cfg = run.config();
+        if (pretrained != null && cfg.strategy().usesPretrainedWeights()) {
+            boolean sameHead = classes.equals(pretrained.classes());
+            ModelWeights.LoadReport report = ModelWeights.load(net, pretrained.stateDict(), o.lenient(), !sameHead, pretrained.file());
+            log.println("ferry: weights " + pretrained.description() + ": " + String.join("; ", report.lines()));
+        }
+        TrainState resumeState = null;
+        Map<String, ai.djl.ndarray.NDArray> resumeOptimizer = null;
+        dev.ferry.weights.StateDict bestBeforeResume = null;
+        if (recorded != null) {
+            ModelDirectory.Checkpoint ck = ModelDirectory.readCheckpoint(o.out());
+            ModelWeights.load(net, ck.weights(), false, o.out().resolve(ModelDirectory.CHECKPOINT));
+            resumeState = ck.state();
+            resumeOptimizer = ck.optimizerArrays(manager);
+            saved = resumeState;
+            Path best = o.out().resolve(ModelDirectory.WEIGHTS);
+            if (Files.isRegularFile(best)) {
+                bestBeforeResume = dev.ferry.weights.WeightsReader.read(best);
+            }
+            log.println("ferry: resuming after epoch " + resumeState.completedEpochs() + " of " + cfg.epochs());
+        }
+        Map<String, Object> data = dataSummary(o, split);
+        Map<String, Object> hp = hyperParameters(cfg, o.dropout(), preset);
+        if (run.segments().size() > 1) {
+            hp.put("restarts", run.restarts());
+        }
+        String weightsName = pretrained != null ? pretrained.description()
+                : recorded != null ? recorded.run().weights() : null;
+        Checkpointer ckpt = (n, opt, state, best) -> {
+            // The checkpoint, the best weights and model.json's history move together: an
+            // interrupt waits for all three (see interrupted()).
+            saving.lock();
+            try {
+                ModelDirectory.saveCheckpoint(o.out(), n, opt, state, run);
+                ModelInfo info = info(netConfig, classes, preset, cfg, hp, state, data, weightsName);
                 if (best) {
-                    ModelDirectory.save(o.out(), n, info(netConfig, classes, preset, cfg, hp, state, data, weightsName));
+                    ModelDirectory.save(o.out(), n, info);
+                } else {
+                    ModelDirectory.saveInfo(o.out(), info);
                 }
-            };
-            TrainResult result = new Trainer(cfg, listener).train(net, train, val, manager, ckpt, resumeState, resumeOptimizer);
+                saved = state;
+            } finally {
+                saving.unlock();
+            }
+        };
+        TrainResult result = new Trainer(cfg, phases, listener).train(net, train, val, manager, ckpt, resumeState, resumeOptimizer);
+        saving.lock();
+        try {
             if (resumeState != null && bestBeforeResume != null && result.bestEpoch() <= resumeState.completedEpochs()) {
                 // The best epoch came before the interruption: its weights are the saved model's,
                 // not the network's last ones.
@@ -166,8 +255,112 @@ public final class TrainingRun {
                 metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), classes, ev.loss());
             }
             Reports.writeTraining(o.out(), info, result, metrics, val == null ? List.of() : val.samples(), split.skipped());
+            finished = true;
             return new Outcome(result, metrics, info, o.out());
+        } finally {
+            saving.unlock();
         }
+    }
+
+    /**
+     * The recorded run, continued as {@code requested} asks: refused when a setting differs;
+     * extended by a new segment when more epochs are asked for.
+     */
+    static RunRecord continuation(ModelDirectory.Recorded recorded, RunRecord requested, Path out, PrintStream log) {
+        RunRecord r = recorded.run();
+        List<String> diffs = r.differences(requested);
+        if (!diffs.isEmpty()) {
+            throw refusal(out, diffs);
+        }
+        TrainState state = recorded.state();
+        int total = r.config().epochs();
+        int want = requested.config().epochs();
+        int patience = r.config().earlyStopPatience();
+        boolean stoppedEarly = patience > 0 && state.stale() >= patience && state.completedEpochs() < total;
+        if (want < total) {
+            throw new InputException("--epochs " + want + " is fewer than the " + total + " epochs of the run in " + out
+                    + ": a resumed run completes its schedule; pass --epochs " + total + " (or more, to extend it)");
+        }
+        if (stoppedEarly) {
+            throw new InputException("the run in " + out + " stopped early at epoch " + state.completedEpochs() + " ("
+                    + patience + " epochs without a better validation accuracy): there is nothing to resume; train into a new --out to train longer");
+        }
+        if (want == total) {
+            if (state.completedEpochs() >= total) {
+                throw new InputException("nothing to resume: the run in " + out + " finished all " + total
+                        + " epochs; pass --epochs more than " + total + " to extend it");
+            }
+            return r;
+        }
+        RunRecord extended = r.extendedTo(want);
+        List<Phase> phases = Phase.plan(extended.config().strategy(), extended.segments());
+        Phase last = phases.get(phases.size() - 1);
+        log.println("ferry: extending the run from " + total + " to " + want + " epochs: epochs " + (total + 1) + "-" + want
+                + " train " + (last.firstTrainable() == Phase.HEAD_ONLY ? "the head" : last.firstTrainable() == 0 ? "all layers"
+                        : "layer" + last.firstTrainable() + " onwards")
+                + " with a new " + r.config().schedule().name().toLowerCase(java.util.Locale.ROOT) + " schedule over "
+                + (want - total) + " epochs (a warm restart at the run's rate), after the recorded schedule's epochs");
+        return extended;
+    }
+
+    private static InputException refusal(Path out, List<String> diffs) {
+        return new InputException("--resume continues the run recorded in " + out + ", but " + diffs.size()
+                + (diffs.size() == 1 ? " setting differs" : " settings differ") + " from it: " + String.join("; ", diffs)
+                + "; leave them out to continue that run, or train into a new --out");
+    }
+
+    /**
+     * Free space for what the run writes: the weights, a checkpoint (weights and optimizer state)
+     * and, while a checkpoint is replaced, its temporary copy; a resumed run needs the copy alone.
+     *
+     * @param stateFloats values in the network's state (parameters and buffers)
+     * @param trainable trainable parameters (each with optimizer state)
+     */
+    public static long bytesNeeded(long stateFloats, long trainable, OptimizerKind optimizer, boolean resume) {
+        long weights = 4 * stateFloats;
+        long checkpoint = weights + 4 * trainable * (optimizer == OptimizerKind.ADAMW ? 2 : 1);
+        long reports = 8_000_000L; // report.html with its thumbnails, the PNG charts, model.json
+        return resume ? checkpoint + reports : weights + 2 * checkpoint + reports;
+    }
+
+    private static void requireSpace(Path out, ResNet net, OptimizerKind optimizer, boolean resume) {
+        long floats = net.stateDict().values().stream().mapToLong(p -> p.getShape().size()).sum();
+        DiskSpace.require(out, bytesNeeded(floats, net.parameterCount(), optimizer, resume),
+                resume ? "the checkpoints of the resumed run" : "the model, its checkpoint and reports");
+    }
+
+    /** The shutdown hook: waits for an epoch's files being written, then says what is kept. */
+    private void interrupted(TrainListener listener, PrintStream log, Path out) {
+        boolean locked = false;
+        try {
+            locked = saving.tryLock(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Holding the lock keeps a later epoch from starting its writes while the JVM halts.
+        listener.interrupted();
+        log.println("ferry: " + interruptionNote(out, locked));
+        log.flush();
+    }
+
+    private String interruptionNote(Path out, boolean settled) {
+        if (finished) {
+            return "interrupted after training finished: the model in " + out + " is complete";
+        }
+        TrainState s = saved;
+        int total = totalEpochs;
+        if (s == null || s.completedEpochs() == 0) {
+            return "interrupted in epoch 1 of " + total + ", before its first checkpoint: nothing was kept in " + out;
+        }
+        String best = s.bestEpoch() > 0
+                ? " and the best model so far (epoch " + s.bestEpoch()
+                        + (Double.isNaN(s.bestValAccuracy()) ? "" : String.format(java.util.Locale.ROOT,
+                                ", validation accuracy %.4f", s.bestValAccuracy())) + ")"
+                : "";
+        return "interrupted in epoch " + Math.min(total, s.completedEpochs() + 1) + " of " + total + ": " + out
+                + " keeps the checkpoint of epoch " + s.completedEpochs() + best
+                + (settled ? "" : " (a write was still in progress)")
+                + "; ferry train --out " + out + " --resume continues";
     }
 
     /**
@@ -252,7 +445,7 @@ public final class TrainingRun {
 
     static Map<String, Object> hyperParameters(TrainConfig cfg, float dropout, Preset preset) {
         Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("strategy", describe(cfg.strategy()));
+        hp.put("strategy", cfg.strategy().description());
         hp.put("epochs", cfg.epochs());
         hp.put("batchSize", cfg.batchSize());
         hp.put("lr", cfg.lr());
@@ -265,25 +458,6 @@ public final class TrainingRun {
         hp.put("earlyStop", cfg.earlyStopPatience());
         hp.put("seed", cfg.seed());
         return hp;
-    }
-
-    static Map<String, Object> describe(Strategy s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", s.id());
-        if (s instanceof Strategy.FeatureExtract fe) {
-            m.put("cachedViews", fe.cachedViews());
-            m.put("cache", fe.cache());
-        } else if (s instanceof Strategy.FineTune ft) {
-            m.put("backboneLrFactor", ft.backboneLrFactor());
-        } else if (s instanceof Strategy.UnfreezeFrom uf) {
-            m.put("stage", uf.stage());
-            m.put("backboneLrFactor", uf.backboneLrFactor());
-        } else if (s instanceof Strategy.TwoStage ts) {
-            m.put("headEpochs", ts.headEpochs());
-            m.put("fineTuneLrFactor", ts.fineTuneLrFactor());
-            m.put("backboneLrFactor", ts.backboneLrFactor());
-        }
-        return m;
     }
 
     private static Map<String, Object> dataSummary(Options o, DatasetSplit split) {
@@ -314,7 +488,7 @@ public final class TrainingRun {
         if (weights != null) {
             extra.put("pretrained", weights);
         }
-        return new ModelInfo(ModelInfo.FORMAT, FerryCli.version(), Instant.now().toString(),
+        return new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),
                 c.architecture().id(), c.width(), c.stem().id(), c.dropout(), classes, preset,
                 cfg.strategy().id(), hp, state.history(), state.bestEpoch(),
                 Double.isNaN(state.bestValAccuracy()) ? null : state.bestValAccuracy(), data, extra);

@@ -171,8 +171,15 @@ public enum KnownWeights {
                 return w;
             }
         }
-        throw new InputException("unknown pretrained weights '" + name + "'; choose one of " + String.join(", ", names())
-                + ", or an architecture alone (resnet18, resnet34, resnet50, resnet101, resnet152) for its default");
+        List<String> candidates = new ArrayList<>(names());
+        for (KnownWeights w : values()) {
+            if (!candidates.contains(w.architecture)) {
+                candidates.add(w.architecture);
+            }
+        }
+        String suggestion = dev.ferry.Suggestions.didYouMean(name, candidates);
+        throw new InputException("unknown pretrained weights '" + name + "'" + suggestion + " (known: " + String.join(", ", names())
+                + ", or an architecture alone (resnet18, resnet34, resnet50, resnet101, resnet152) for its default)");
     }
 
     /** torchvision's {@code DEFAULT} weights for {@code architecture}: V2 for resnet50/101/152, V1 for resnet18/34. */

@@ -44,35 +44,51 @@ final class SafetensorsReader {
 
     private record Entry(String name, DType dtype, long[] shape, long begin, long end) {}
 
+    private record Header(Map<String, String> metadata, List<Entry> entries, long dataStart, long dataLength) {}
+
+    /** The {@code __metadata__} strings of {@code file}, reading only its header. */
+    static Map<String, String> readMetadata(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return header(file, channel).metadata();
+        }
+    }
+
+    private static Header header(Path file, FileChannel channel) throws IOException {
+        long fileSize = channel.size();
+        if (fileSize < 8) {
+            throw WeightsErrors.truncated(file, "in the safetensors header length");
+        }
+        long headerLength = readFully(file, channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (headerLength < 2 || headerLength > MAX_HEADER) {
+            throw WeightsErrors.bad(file, "safetensors header length " + Long.toUnsignedString(headerLength)
+                    + " is not plausible; corrupt file?");
+        }
+        if (headerLength > fileSize - 8) {
+            throw WeightsErrors.bad(file, "safetensors header length " + headerLength + " is larger than the "
+                    + (fileSize - 8) + " bytes after it; truncated or corrupt file");
+        }
+        String json = utf8(file, readFully(file, channel, 8, (int) headerLength));
+        JsonObject header = parse(file, json);
+        long dataStart = 8 + headerLength;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                metadata = metadata(file, e.getValue());
+            } else {
+                entries.add(entry(file, e.getKey(), e.getValue()));
+            }
+        }
+        return new Header(metadata, entries, dataStart, fileSize - dataStart);
+    }
+
     static StateDict read(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = channel.size();
-            if (fileSize < 8) {
-                throw WeightsErrors.truncated(file, "in the safetensors header length");
-            }
-            long headerLength = readFully(file, channel, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength < 2 || headerLength > MAX_HEADER) {
-                throw WeightsErrors.bad(file, "safetensors header length " + Long.toUnsignedString(headerLength)
-                        + " is not plausible; corrupt file?");
-            }
-            if (headerLength > fileSize - 8) {
-                throw WeightsErrors.bad(file, "safetensors header length " + headerLength + " is larger than the "
-                        + (fileSize - 8) + " bytes after it; truncated or corrupt file");
-            }
-            String json = utf8(file, readFully(file, channel, 8, (int) headerLength));
-            JsonObject header = parse(file, json);
-            long dataStart = 8 + headerLength;
-            long dataLength = fileSize - dataStart;
-
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<Entry> entries = new ArrayList<>();
-            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-                if (e.getKey().equals("__metadata__")) {
-                    metadata = metadata(file, e.getValue());
-                } else {
-                    entries.add(entry(file, e.getKey(), e.getValue()));
-                }
-            }
+            Header h = header(file, channel);
+            Map<String, String> metadata = h.metadata();
+            List<Entry> entries = h.entries();
+            long dataStart = h.dataStart();
+            long dataLength = h.dataLength();
 
             List<Entry> byOffset = new ArrayList<>(entries);
             byOffset.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));

@@ -11,6 +11,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -60,6 +61,24 @@ public final class WeightsReader {
             // damaged file away from the user.
             throw WeightsErrors.bad(file, "corrupt " + format + " file (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + WeightsErrors.oneLine(e.getMessage())) + ")");
+        }
+    }
+
+    /**
+     * The metadata strings of a safetensors file, read from its header alone (a checkpoint's
+     * training state without its tensors).
+     *
+     * @throws InputException if the file is missing, unreadable or not a valid safetensors file
+     */
+    public static Map<String, String> safetensorsMetadata(Path file) {
+        WeightsFormat format = detect(file);
+        if (format != WeightsFormat.SAFETENSORS) {
+            throw WeightsErrors.bad(file, "not a safetensors file (" + format + ")");
+        }
+        try {
+            return SafetensorsReader.readMetadata(file);
+        } catch (IOException e) {
+            throw ioFailure(file, e);
         }
     }
 

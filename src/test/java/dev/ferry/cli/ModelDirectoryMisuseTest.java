@@ -45,12 +45,7 @@ class ModelDirectoryMisuseTest {
     }
 
     static String[] train(Path out, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--data", task.data().toString(),
-                "--weights", task.weights().toString()));
-        args.addAll(TinyTask.presetArgs());
-        args.addAll(List.of("--batch-size", "8", "--threads", "2", "--out", out.toString()));
-        args.addAll(List.of(extra));
-        return args.toArray(String[]::new);
+        return task.trainArgs(out, extra);
     }
 
     /** A copy of the trained model directory with model.json edited by {@code edit}. */

@@ -76,6 +76,15 @@ record TinyTask(Path data, Path weights) {
         return img;
     }
 
+    /** {@code ferry train} on this task (batch 8, 2 threads, the 32x32 preset) into {@code out}, with {@code extra}. */
+    String[] trainArgs(Path out, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--weights", weights.toString()));
+        args.addAll(presetArgs());
+        args.addAll(List.of("--batch-size", "8", "--threads", "2", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
     /** The preprocessing options for 32x32 images: no resize, 32 crop, mean 0.5, std 0.25. */
     static List<String> presetArgs() {
         return List.of("--resize", "0", "--crop", "32", "--mean", "0.5", "--std", "0.25");

@@ -224,7 +224,7 @@ class TrainCommandTest {
                 new Case("other weights", "--arch resnet18 does not match the weights, which are resnet34",
                         replace(args("--arch", "resnet18"), weights.toString(), resnet34.toString())),
                 new Case("epochs", "--epochs must be at least 1, got 0", args("--epochs", "0")),
-                new Case("lr", "--lr must be a positive rate, got -0.1", args("--lr=-0.1")));
+                new Case("lr", "--lr must be a rate in (0, 100), got -0.1", args("--lr=-0.1")));
         for (Case c : cases) {
             Path out = Path.of(c.args()[Arrays.asList(c.args()).indexOf("--out") + 1]);
             CliHarness.Result r = CliHarness.run(c.args());
@@ -307,6 +307,19 @@ class TrainCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("already holds a model; pass --resume"), r.err());
         assertArrayEquals(before, Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS)));
+    }
+
+    @Test
+    void exifTransposeIsStoredWithTheModel() throws IOException {
+        Path out = tmp.resolve("exif");
+        CliHarness.Result r = CliHarness.run(train(out, "--epochs", "1", "--exif-transpose"));
+        assertEquals(0, r.code(), r.err());
+        JsonObject preset = JsonParser.parseString(Files.readString(out.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject().getAsJsonObject("preset");
+        assertTrue(preset.get("exifTranspose").getAsBoolean(), preset.toString());
+        JsonObject plain = JsonParser.parseString(Files.readString(finishedRun().resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject().getAsJsonObject("preset");
+        assertFalse(plain.get("exifTranspose").getAsBoolean(), "off unless asked for");
     }
 
     /** The shared fine-tuning run (3 epochs, seed 42), trained on first use. */

@@ -55,6 +55,25 @@ class ImageFolderTest {
     }
 
     @Test
+    void macOsAppleDoubleFilesAreNotImages() throws IOException {
+        Path root = tmp.resolve("copied-from-a-mac");
+        TestData.png(root.resolve("cats/a.png"), 4, 4, 1);
+        TestData.png(root.resolve("dogs/b.jpg"), 4, 4, 2);
+        // What macOS writes beside each file on a FAT/exFAT drive or in a zip: metadata, not pixels.
+        byte[] appleDouble = {0x00, 0x05, 0x16, 0x07, 0x00, 0x02, 0x00, 0x00};
+        Files.write(root.resolve("cats/._a.png"), appleDouble);
+        Files.write(root.resolve("dogs/._b.jpg"), appleDouble);
+        Files.writeString(root.resolve("dogs/.DS_Store"), "Bud1");
+
+        ImageFolder f = ImageFolder.scan(root);
+        assertEquals(List.of(root.resolve("cats/a.png"), root.resolve("dogs/b.jpg")), f.paths());
+        assertTrue(ImageFolder.isImageFile(root.resolve("cats/a.png")));
+        assertEquals(false, ImageFolder.isImageFile(root.resolve("cats/._a.png")));
+        // A name that merely contains "._" is an image.
+        assertTrue(ImageFolder.isImageFile(root.resolve("cats/x._a.png")));
+    }
+
+    @Test
     void missingFolder() {
         Path p = tmp.resolve("data/train");
         InputException e = assertThrows(InputException.class, () -> ImageFolder.scan(p));

@@ -37,7 +37,7 @@ class PresetTest {
             assertEquals(p, gson.fromJson(json, Preset.class), json);
         }
         assertEquals("{\"resize\":256,\"crop\":224,\"mean\":[0.485,0.456,0.406],\"std\":[0.229,0.224,0.225],"
-                + "\"interpolation\":\"BILINEAR\"}", gson.toJson(Preset.imagenetV1()));
+                + "\"interpolation\":\"BILINEAR\",\"exifTranspose\":false}", gson.toJson(Preset.imagenetV1()));
     }
 
     @Test

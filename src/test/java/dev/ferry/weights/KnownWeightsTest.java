@@ -44,6 +44,15 @@ class KnownWeightsTest {
         assertEquals(2, e.exitCode());
     }
 
+    @ParameterizedTest
+    @CsvSource({"resnt50, resnet50", "resnet50.IMAGENETK1_V2, resnet50.IMAGENET1K_V2", "resent152, resnet152",
+            "resnet18.imagenet1k_v2, resnet18.IMAGENET1K_V1"})
+    void aTypoSuggestsTheNameMeant(String input, String meant) {
+        InputException e = assertThrows(InputException.class, () -> KnownWeights.parse(input));
+        assertTrue(e.getMessage().startsWith("unknown pretrained weights '" + input + "'; did you mean " + meant + "? (known: "),
+                e.getMessage());
+    }
+
     @Test
     void torchvisionFileNamesUrlsAndHashes() {
         KnownWeights w = KnownWeights.RESNET50_IMAGENET1K_V2;
