@@ -13,8 +13,9 @@ public final class Suggestions {
     private Suggestions() {}
 
     /**
-     * The candidate closest to {@code wanted}, if at most a third of its length (and at least one
-     * edit) away; ties go to the first candidate.
+     * The candidate closest to {@code wanted}, if at most one edit per five characters (and at
+     * least one) away, and no other candidate is as close: two equally near names are not a typo
+     * of either.
      */
     public static Optional<String> closest(String wanted, Collection<String> candidates) {
         if (wanted == null || wanted.isBlank()) {
@@ -23,15 +24,19 @@ public final class Suggestions {
         String w = wanted.trim().toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
+        boolean tie = false;
         for (String c : candidates) {
             int d = distance(w, c.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = c;
                 bestDistance = d;
+                tie = false;
+            } else if (d == bestDistance && !c.equalsIgnoreCase(best)) {
+                tie = true;
             }
         }
-        int allowed = Math.max(1, Math.max(w.length(), 3) / 3);
-        return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
+        int allowed = Math.max(1, w.length() / 5);
+        return best != null && !tie && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
     }
 
     /** {@code "; did you mean resnet50?"}, or the empty string when nothing is close. */

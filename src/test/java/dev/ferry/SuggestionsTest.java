@@ -22,6 +22,7 @@ class SuggestionsTest {
     void anotherWordGetsNone() {
         assertEquals(Optional.empty(), Suggestions.closest("vgg16", NAMES));
         assertEquals(Optional.empty(), Suggestions.closest("", NAMES));
+        assertEquals(Optional.empty(), Suggestions.closest("resnet42", NAMES), "as near resnet18 as resnet34: no guess");
         assertEquals("", Suggestions.didYouMean("efficientnet", NAMES));
         assertEquals("; did you mean resnet34?", Suggestions.didYouMean("resnet43", NAMES));
     }
