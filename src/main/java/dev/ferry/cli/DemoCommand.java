@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import dev.ferry.eval.EpochRecord;
 import com.google.gson.GsonBuilder;
 import dev.ferry.demo.Demo;
 import dev.ferry.demo.DemoData;
@@ -64,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             ProgressBar bar = new ProgressBar(System.err, null, System.console() != null, 0) {
                 @Override
-                public void epochFinished(dev.ferry.train.EpochRecord rec, boolean best) {
+                public void epochFinished(dev.ferry.eval.EpochRecord rec, boolean best) {
                     // the demo prints one line per strategy instead of one per epoch
                 }
             };

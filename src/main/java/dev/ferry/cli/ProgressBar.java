@@ -1,6 +1,6 @@
 package dev.ferry.cli;
 
-import dev.ferry.train.EpochRecord;
+import dev.ferry.eval.EpochRecord;
 import dev.ferry.train.TrainListener;
 import java.io.PrintStream;
 import java.util.Locale;

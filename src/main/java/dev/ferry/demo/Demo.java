@@ -1,5 +1,6 @@
 package dev.ferry.demo;
 
+import dev.ferry.eval.EpochRecord;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
@@ -101,7 +102,7 @@ public final class Demo {
      */
     public record StrategyResult(
             String name, int shots, double testAccuracy, double trainSeconds, double imagesPerSecond,
-            List<dev.ferry.train.EpochRecord> history, ClassificationMetrics metrics) {}
+            List<dev.ferry.eval.EpochRecord> history, ClassificationMetrics metrics) {}
 
     /**
      * The whole experiment.

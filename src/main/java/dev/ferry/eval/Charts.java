@@ -1,6 +1,6 @@
 package dev.ferry.eval;
 
-import dev.ferry.train.EpochRecord;
+import dev.ferry.eval.EpochRecord;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * A network that only predicts, on host arrays: the BN-folded copy of a {@link ResNet} on the
- * configured inference engine. {@link dev.ferry.train.Inference}, the feature cache and the
+ * configured inference engine. Evaluation and prediction, the feature cache and the
  * benchmarks use it whenever the network is not training.
  *
  * <p>The engine is ONNX Runtime ({@link OrtResNet}, the faster) unless the system property {@code

@@ -1,5 +1,6 @@
 package dev.ferry.train;
 
+import dev.ferry.eval.EpochRecord;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNetConfig;

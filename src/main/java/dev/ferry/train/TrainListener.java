@@ -1,5 +1,6 @@
 package dev.ferry.train;
 
+import dev.ferry.eval.EpochRecord;
 /** Progress callbacks from the {@link Trainer}; the CLI draws its progress bar from them. */
 public interface TrainListener {
 

@@ -1,5 +1,6 @@
 package dev.ferry.train;
 
+import dev.ferry.eval.EpochRecord;
 import java.util.List;
 
 /**

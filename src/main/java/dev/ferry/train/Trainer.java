@@ -1,5 +1,6 @@
 package dev.ferry.train;
 
+import dev.ferry.eval.EpochRecord;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

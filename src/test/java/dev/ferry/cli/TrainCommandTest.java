@@ -10,7 +10,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ferry.model.Architecture;
-import dev.ferry.train.EpochRecord;
+import dev.ferry.eval.EpochRecord;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.PresetOverride;
 import dev.ferry.train.Strategy;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
-import dev.ferry.train.EpochRecord;
+import dev.ferry.eval.EpochRecord;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -1,4 +1,4 @@
-package dev.ferry.train;
+package dev.ferry.eval;
 
 /**
  * What one training epoch measured; the CLI prints it as a line, {@code --json} as a JSON line, and

@@ -1,0 +1,10 @@
+/**
+ * Images into tensors, exactly as torchvision and Pillow do it: image folders
+ * ({@link dev.ferry.data.ImageFolder}), decoding ({@link dev.ferry.data.ImageDecoder}, with the
+ * optional {@link dev.ferry.data.ExifOrientation}), Pillow's resampling, the eval and training
+ * transforms of a {@link dev.ferry.data.Preset}, dataset splits and the parallel batch loader.
+ *
+ * <p>A bottom layer: it knows no network, no engine and no training; it uses the JDK (ImageIO with
+ * the TwelveMonkeys plugins) and {@code dev.ferry}'s error types.
+ */
+package dev.ferry.data;
