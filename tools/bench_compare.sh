@@ -162,4 +162,4 @@ done
 
 # 5. The table (median over rounds).
 echo "bench_compare: results in $out" >&2
-"$py" "$here/tools/bench_table.py" "$out" "$arch" "$batch" "$threads" "$here/src/test/resources/model/reference.json"
+"$py" "$here/tools/bench_table.py" "$out" "$arch" "$batch" "$threads" "$here/ferry-core/src/test/resources/model/reference.json"

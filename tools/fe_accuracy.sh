@@ -31,11 +31,11 @@ command -v unzip >/dev/null || { echo "fe_accuracy: error: unzip is needed" >&2;
 [ -n "$work" ] || work="$(mktemp -d "${TMPDIR:-/tmp}/ferry-fe-accuracy.XXXXXX")"
 mkdir -p "$work"
 work="$(readlink -f "$work")"
-pretrained="$here/src/main/resources/dev/ferry/demo/pretrained"
+pretrained="$here/ferry-cli/src/main/resources/dev/ferry/demo/pretrained"
 
 # The data: training folder as shipped; validation / held-out split of the test folder by links.
 if [ ! -d "$work/hold" ]; then
-  unzip -qo "$here/src/main/resources/dev/ferry/demo/fashion-target.zip" -d "$work/data"
+  unzip -qo "$here/ferry-cli/src/main/resources/dev/ferry/demo/fashion-target.zip" -d "$work/data"
   for dir in "$work/data/test"/*/; do
     class="$(basename "$dir")"
     mkdir -p "$work/val.tmp/$class" "$work/hold.tmp/$class"

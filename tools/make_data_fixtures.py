@@ -5,7 +5,7 @@ Run from anywhere with the system Python that has Pillow 9.4 and torchvision 0.1
 
     /usr/bin/python3 tools/make_data_fixtures.py
 
-It (re)writes src/test/resources/data/ and nothing else.  CI never runs this script: its output
+It (re)writes ferry-core/src/test/resources/data/ and nothing else.  CI never runs this script: its output
 is committed, and the Java tests compare ferry's decoding, resampling and tensor code against
 what Pillow / torchvision produced here.  The output is deterministic (fixed numpy seeds, gzip
 with mtime 0, PNG/JPEG encoders without timestamps), so re-running it on the same library
@@ -46,7 +46,7 @@ import torchvision.transforms as T
 import torchvision.transforms.functional as F
 from torchvision.transforms import InterpolationMode
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "data")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ferry-core", "src", "test", "resources", "data")
 
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]

@@ -2,7 +2,7 @@
 """Writes the model-structure fixtures that ferry's tests compare against.
 
 Run with Debian's torchvision (python3-torchvision 0.14):  /usr/bin/python3 tools/make_model_fixtures.py
-Outputs, under src/test/resources/model/:
+Outputs, under ferry-core/src/test/resources/model/:
   <arch>_state.txt   one line per state_dict entry of torchvision's <arch>(num_classes=1000):
                      "<key> <dtype> <dim0>x<dim1>..." (a scalar has the shape "-")
   reference.json     per arch: parameter count and conv+linear multiply-accumulates at 1x3x224x224,
@@ -15,7 +15,7 @@ import os
 import torch
 import torchvision
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources", "model")
+OUT = os.path.join(os.path.dirname(__file__), "..", "ferry-core", "src", "test", "resources", "model")
 ARCHS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
 
 

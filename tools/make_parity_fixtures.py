@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write float64 reference logits for the parity test into src/test/resources/parity/.
+"""Write float64 reference logits for the parity test into ferry-core/src/test/resources/parity/.
 
 Run with the Debian interpreter that has torch 1.13 and torchvision 0.14, after
 tools/make_weight_fixtures.py (whose committed outputs it reads, never rewrites):
@@ -38,8 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_weight_fixtures as weight_fixtures  # noqa: E402  (the builder of the fixture networks)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WEIGHTS = os.path.join(ROOT, "src", "test", "resources", "weights")
-OUT = os.path.join(ROOT, "src", "test", "resources", "parity")
+WEIGHTS = os.path.join(ROOT, "ferry-core", "src", "test", "resources", "weights")
+OUT = os.path.join(ROOT, "ferry-core", "src", "test", "resources", "parity")
 
 
 def load_model(weights_file):

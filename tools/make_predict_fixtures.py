@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write the end-to-end prediction fixtures in src/test/resources/predict/.
+"""Write the end-to-end prediction fixtures in ferry-cli/src/test/resources/predict/.
 
 Run with the Debian interpreter that has torch 1.13, torchvision 0.14 and Pillow 9.4, after
 tools/make_weight_fixtures.py (whose committed resnet50_w8.pth it reads, never rewrites):
@@ -37,8 +37,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_weight_fixtures as weight_fixtures  # noqa: E402  (the builder of the fixture networks)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WEIGHTS = os.path.join(ROOT, "src", "test", "resources", "weights")
-OUT = os.path.join(ROOT, "src", "test", "resources", "predict")
+WEIGHTS = os.path.join(ROOT, "ferry-core", "src", "test", "resources", "weights")
+OUT = os.path.join(ROOT, "ferry-core", "src", "test", "resources", "predict")
 MODEL = "resnet50_w8.pth"
 TOP_K = 5
 MIN_GAP = 1e-4

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generate the weight-file test fixtures in src/test/resources/weights/.
+"""Generate the weight-file test fixtures in ferry-core/src/test/resources/weights/.
 
 Run with the Debian interpreter that has torch 1.13 and torchvision 0.14:
 
@@ -49,7 +49,7 @@ import torch.nn as nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "src", "test", "resources", "weights")
+OUT = os.path.join(ROOT, "ferry-core", "src", "test", "resources", "weights")
 
 # The marker files the malicious pickles would create; the Java tests assert they never appear.
 PWNED_ZIP = "/tmp/ferry-pwned-os-system"

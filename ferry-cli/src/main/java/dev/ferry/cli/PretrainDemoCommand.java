@@ -1,0 +1,60 @@
+package dev.ferry.cli;
+
+import dev.ferry.demo.DemoData;
+import dev.ferry.demo.FashionMnist;
+import dev.ferry.demo.Pretrain;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry pretrain-demo}: rebuilds the files the demo ships: the pretrained network (trained
+ * here with ferry's own trainer) and the zip of target-task images.
+ */
+@Command(
+        name = "pretrain-demo",
+        mixinStandardHelpOptions = true,
+        description = "Pretrain the demo's network on five Fashion-MNIST classes and export the target-task images.")
+public final class PretrainDemoCommand implements Callable<Integer> {
+
+    @Option(names = "--fashion-mnist", required = true, description = "Folder with Fashion-MNIST's IDX files (train-images-idx3-ubyte.gz, ...).")
+    Path fashionMnist;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.1", description = "One-cycle peak rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", defaultValue = "ferry-cli/src/main/resources/dev/ferry/demo/pretrained",
+            description = "Model directory to write (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--target-zip", defaultValue = "ferry-cli/src/main/resources/dev/ferry/demo/fashion-target.zip",
+            description = "Where to write the target-task images (default: ${DEFAULT-VALUE}).")
+    Path targetZip;
+
+    @Override
+    public Integer call() {
+        FashionMnist train = FashionMnist.read(fashionMnist, "train");
+        FashionMnist test = FashionMnist.read(fashionMnist, "t10k");
+        DemoData.writeTargetZip(train, test, DemoData.SHIPPED_SHOTS, targetZip);
+        System.err.println("ferry: wrote the target-task images to " + targetZip);
+        String command = String.format(Locale.ROOT,
+                "ferry pretrain-demo --fashion-mnist DIR --epochs %d --batch-size %d --lr %s --seed %d",
+                epochs, batchSize, lr, seed);
+        ProgressBar progress = new ProgressBar(System.err, null, System.console() != null, epochs);
+        Pretrain.Result r = Pretrain.run(new Pretrain.Options(fashionMnist, epochs, batchSize, lr, seed, out), progress, command);
+        System.err.printf(Locale.ROOT, "ferry: source test accuracy %.4f on %d images, trained in %.0f s; model written to %s%n",
+                r.testAccuracy(), 5000, r.seconds(), out);
+        return 0;
+    }
+}

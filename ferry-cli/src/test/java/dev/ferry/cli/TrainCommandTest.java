@@ -1,0 +1,373 @@
+package dev.ferry.cli;
+
+import dev.ferry.train.TinyTask;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ferry.model.Architecture;
+import dev.ferry.eval.EpochRecord;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.PresetOverride;
+import dev.ferry.train.Strategy;
+import dev.ferry.train.TrainConfig;
+import dev.ferry.train.TrainListener;
+import dev.ferry.train.TrainingRun;
+import dev.ferry.weights.StateDict;
+import dev.ferry.weights.WeightsReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code ferry train} on the {@link TinyTask} (3 classes x 8 PNGs of 32x32, a ResNet-18 of width 4),
+ * then {@code ferry evaluate} and {@code ferry predict --model} on the result.
+ */
+class TrainCommandTest {
+    static final List<String> CLASSES = TinyTask.CLASSES;
+    static final int PER_CLASS = TinyTask.PER_CLASS;
+
+    @TempDir
+    static Path tmp;
+    static Path data;
+    static Path weights;
+    /** A completed 3-epoch fine-tuning run, shared by the tests that need one. */
+    private static Path finished;
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        TinyTask task = TinyTask.create(tmp);
+        data = task.data();
+        weights = task.weights();
+    }
+
+    /** {@code ferry train} on the tiny task with the given extra arguments. */
+    static String[] train(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--weights", weights.toString()));
+        args.addAll(TinyTask.presetArgs());
+        args.addAll(List.of("--batch-size", "8", "--threads", "2", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"feature-extract", "fine-tune", "unfreeze-from:layer3", "two-stage", "scratch"})
+    void eachStrategyWritesAModelDirectory(String strategy) throws IOException {
+        Path out = tmp.resolve("model-" + strategy.replace(':', '-'));
+        CliHarness.Result r = CliHarness.run(train(out, "--strategy", strategy, "--epochs", "2"));
+
+        assertEquals(0, r.code(), r.err());
+        for (String file : new String[] {ModelDirectory.WEIGHTS, ModelDirectory.INFO, ModelDirectory.CHECKPOINT, "report.html"}) {
+            assertTrue(Files.isRegularFile(out.resolve(file)), strategy + ": no " + file);
+        }
+        JsonObject info = JsonParser.parseString(Files.readString(out.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8)).getAsJsonObject();
+        assertEquals(strategy.startsWith("unfreeze") ? "unfreeze-from-layer3" : strategy, info.get("strategy").getAsString());
+        assertEquals(2, info.getAsJsonArray("epochs").size());
+        assertEquals(CLASSES, List.of(new com.google.gson.Gson().fromJson(info.getAsJsonArray("classes"), String[].class)));
+        assertEquals("resnet18", info.get("arch").getAsString());
+        assertEquals(4, info.get("width").getAsInt());
+        assertEquals(32, info.getAsJsonObject("preset").get("crop").getAsInt());
+        for (var e : info.getAsJsonArray("epochs")) {
+            assertTrue(Double.isFinite(e.getAsJsonObject().get("trainLoss").getAsDouble()), e.toString());
+        }
+    }
+
+    @Test
+    void evaluateReportsMetricsOfTheTrainedModel() throws IOException {
+        Path model = finishedRun();
+        Path report = tmp.resolve("evaluation");
+
+        CliHarness.Result r = CliHarness.run("evaluate", "--model", model.toString(), "--data", data.toString(), "--json",
+                "--report", report.toString(), "--batch-size", "5", "--threads", "2");
+
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        double accuracy = o.get("accuracy").getAsDouble();
+        assertTrue(accuracy >= 0 && accuracy <= 1, r.out());
+        assertTrue(o.get("top5Accuracy").isJsonNull(), "3 classes: top-5 is meaningless");
+        assertTrue(o.get("loss").getAsDouble() > 0, r.out());
+        assertEquals(CLASSES.size() * PER_CLASS, o.get("samples").getAsInt());
+        assertEquals(CLASSES, List.of(new com.google.gson.Gson().fromJson(o.getAsJsonArray("classes"), String[].class)));
+        assertEquals(3, o.getAsJsonArray("perClass").size());
+        JsonArray matrix = o.getAsJsonArray("confusionMatrix");
+        int total = 0;
+        int diagonal = 0;
+        for (int t = 0; t < 3; t++) {
+            JsonArray row = matrix.get(t).getAsJsonArray();
+            int support = 0;
+            for (int p = 0; p < 3; p++) {
+                support += row.get(p).getAsInt();
+            }
+            assertEquals(PER_CLASS, support, "every class folder holds " + PER_CLASS + " images");
+            total += support;
+            diagonal += row.get(t).getAsInt();
+        }
+        assertEquals(24, total);
+        assertEquals(diagonal / 24.0, accuracy, 1e-12);
+        assertTrue(Files.isRegularFile(report.resolve("report.html")));
+        assertTrue(Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8).contains("ferry evaluation report"));
+
+        CliHarness.Result text = CliHarness.run("evaluate", "--model", model.toString(), "--data", data.toString());
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("checker") && text.out().contains("accuracy"), text.out());
+    }
+
+    @Test
+    void evaluateMapsClassFoldersByName() throws IOException {
+        Path model = finishedRun();
+        // Two of the three classes: 'vertical' is this folder's class 1 but the model's class 2, so
+        // labels must be mapped by name for the confusion matrix rows to match the full evaluation.
+        Path subset = tmp.resolve("subset");
+        for (String c : List.of("checker", "vertical")) {
+            copyTree(data.resolve(c), subset.resolve(c));
+        }
+        CliHarness.Result all = CliHarness.run("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
+        CliHarness.Result part = CliHarness.run("evaluate", "--model", model.toString(), "--data", subset.toString(), "--json");
+        assertEquals(0, part.code(), part.err());
+        JsonArray fullMatrix = JsonParser.parseString(all.out()).getAsJsonObject().getAsJsonArray("confusionMatrix");
+        JsonArray partMatrix = JsonParser.parseString(part.out()).getAsJsonObject().getAsJsonArray("confusionMatrix");
+        assertEquals(fullMatrix.get(0), partMatrix.get(0));
+        assertEquals(fullMatrix.get(2), partMatrix.get(2));
+        assertEquals("[0,0,0]", partMatrix.get(1).toString(), "no 'horizontal' images: no support");
+
+        Path unknown = tmp.resolve("unknown-class");
+        copyTree(data.resolve("checker"), unknown.resolve("checker"));
+        copyTree(data.resolve("vertical"), unknown.resolve("diagonal"));
+        CliHarness.Result bad = CliHarness.run("evaluate", "--model", model.toString(), "--data", unknown.toString());
+        assertEquals(2, bad.code());
+        assertEquals(1, bad.err().lines().count(), bad.err());
+        assertTrue(bad.err().contains("class folder 'diagonal'") && bad.err().contains("is not one of the model's 3 classes"), bad.err());
+    }
+
+    @Test
+    void evaluateStopsOnBadImagesUnlessSkipBad() throws IOException {
+        Path model = finishedRun();
+        Path withBad = tmp.resolve("with-bad");
+        copyTree(data, withBad);
+        Files.writeString(withBad.resolve("checker/broken.png"), "not a png");
+        Files.write(withBad.resolve("vertical/empty.jpg"), new byte[0]);
+
+        CliHarness.Result stop = CliHarness.run("evaluate", "--model", model.toString(), "--data", withBad.toString());
+        assertEquals(2, stop.code());
+        assertEquals("", stop.out());
+        List<String> lines = stop.err().lines().toList();
+        assertEquals(3, lines.size(), stop.err());
+        assertTrue(lines.get(0).startsWith("ferry: bad image: ") && lines.get(0).contains("broken.png"), stop.err());
+        assertTrue(lines.get(1).contains("empty.jpg"), stop.err());
+        assertTrue(lines.get(2).startsWith("ferry: error: 2 bad images"), stop.err());
+
+        Path report = tmp.resolve("with-bad-report");
+        CliHarness.Result skip = CliHarness.run("evaluate", "--model", model.toString(), "--data", withBad.toString(), "--skip-bad",
+                "--json", "--report", report.toString());
+        assertEquals(0, skip.code(), skip.err());
+        JsonObject o = JsonParser.parseString(skip.out()).getAsJsonObject();
+        assertEquals(24, o.get("samples").getAsInt());
+        assertEquals(2, o.getAsJsonArray("skipped").size());
+        assertTrue(Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8).contains("broken.png"));
+    }
+
+    @Test
+    void predictWithTheTrainedModelUsesItsClassNames() {
+        Path model = finishedRun();
+        CliHarness.Result r = CliHarness.run("predict", "--model", model.toString(), "--json", "--threads", "2",
+                data.resolve("horizontal").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonArray results = JsonParser.parseString(r.out()).getAsJsonArray();
+        assertEquals(PER_CLASS, results.size());
+        for (var e : results) {
+            JsonArray top = e.getAsJsonObject().getAsJsonArray("top");
+            assertEquals(3, top.size(), "top-5 capped at the model's 3 classes");
+            List<String> labels = new ArrayList<>();
+            top.forEach(t -> labels.add(t.getAsJsonObject().get("label").getAsString()));
+            assertEquals(CLASSES, labels.stream().sorted().toList());
+            for (var t : top) {
+                JsonObject c = t.getAsJsonObject();
+                assertEquals(CLASSES.get(c.get("index").getAsInt()), c.get("label").getAsString());
+            }
+        }
+        assertTrue(results.get(0).getAsJsonObject().get("image").getAsString().endsWith("img00.png"));
+
+        CliHarness.Result wrongArch = CliHarness.run("predict", "--model", model.toString(), "--arch", "resnet50",
+                data.resolve("horizontal/img00.png").toString());
+        assertEquals(2, wrongArch.code());
+        assertTrue(wrongArch.err().contains("--arch resnet50 does not match the model, which is resnet18"), wrongArch.err());
+    }
+
+    @Test
+    void badInputIsExitCode2AndWritesNothing() throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Path oneClass = tmp.resolve("one-class");
+        copyTree(data.resolve("checker"), oneClass.resolve("checker"));
+        Path resnet34 = tmp.resolve("resnet34.safetensors");
+        TinyTask.writeWeights(resnet34, Architecture.RESNET34, 4);
+        record Case(String name, String expected, String[] args) {}
+        List<Case> cases = List.of(
+                new Case("missing", "does not exist", withData(tmp.resolve("nowhere"))),
+                new Case("empty", "no class folders", withData(empty)),
+                new Case("one class", "need at least 2 classes", withData(oneClass)),
+                new Case("arch", "--arch resnet34 does not match the weights, which are resnet18", args("--arch", "resnet34")),
+                new Case("other weights", "--arch resnet18 does not match the weights, which are resnet34",
+                        replace(args("--arch", "resnet18"), weights.toString(), resnet34.toString())),
+                new Case("epochs", "--epochs must be at least 1, got 0", args("--epochs", "0")),
+                new Case("lr", "--lr must be a rate in (0, 100), got -0.1", args("--lr=-0.1")));
+        for (Case c : cases) {
+            Path out = Path.of(c.args()[Arrays.asList(c.args()).indexOf("--out") + 1]);
+            CliHarness.Result r = CliHarness.run(c.args());
+            assertEquals(2, r.code(), c.name() + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), c.name() + ": " + r.err());
+            assertTrue(r.err().startsWith("ferry: error: ") && r.err().contains(c.expected()), c.name() + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+            assertFalse(Files.exists(out), c.name() + ": " + out + " was created");
+        }
+    }
+
+    /**
+     * Interrupted after epoch 1 (the best epoch is still ahead) and after epoch 2 (the reference
+     * run's best epoch: the resumed process never sees a better one, so the best weights must come
+     * from the model directory, not from memory).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aResumedRunEndsBitForBitWhereTheUninterruptedOneDid(int killedAfter) throws IOException {
+        Path complete = finishedRun();
+        JsonObject reference = JsonParser.parseString(Files.readString(complete.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertEquals(2, reference.get("bestEpoch").getAsInt(), "precondition: the tiny task's best epoch is 2 of 3");
+        Path interrupted = tmp.resolve("interrupted-after-" + killedAfter);
+        // ferry train --strategy fine-tune --epochs 3 as TrainCommand configures it, stopped as if
+        // the process had been killed at the end of epoch `killedAfter`, its checkpoint on disk.
+        TrainConfig cfg = TrainConfig.defaults(new Strategy.FineTune(0.1)).withSeed(42).withEarlyStop(0).withEpochs(3).withBatchSize(8);
+        TrainingRun run = TrainingRun.builder().data(data).weights(weights.toString()).config(cfg)
+                .preset(new PresetOverride(0, 32, new float[] {0.5f}, new float[] {0.25f})).out(interrupted).threads(2).build();
+        TrainListener killer = new TrainListener() {
+            @Override
+            public void epochFinished(EpochRecord record, boolean best) {
+                if (record.epoch() == killedAfter) {
+                    throw new IllegalStateException("killed after epoch " + record.epoch());
+                }
+            }
+        };
+        IllegalStateException killed = assertThrows(IllegalStateException.class, () -> run.run(killer, quiet()));
+        assertEquals("killed after epoch " + killedAfter, killed.getMessage());
+        assertEquals(killedAfter, ModelDirectory.readCheckpoint(interrupted).state().completedEpochs());
+
+        CliHarness.Result resumed = CliHarness.run(train(interrupted, "--epochs", "3", "--resume"));
+
+        assertEquals(0, resumed.code(), resumed.err());
+        JsonObject info = JsonParser.parseString(Files.readString(interrupted.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertEquals(3, info.getAsJsonArray("epochs").size());
+        assertEquals(reference.get("hyperParameters"), info.get("hyperParameters"));
+        assertEquals(reference.get("bestEpoch"), info.get("bestEpoch"));
+        for (int e = 0; e < 3; e++) {
+            JsonObject a = reference.getAsJsonArray("epochs").get(e).getAsJsonObject();
+            JsonObject b = info.getAsJsonArray("epochs").get(e).getAsJsonObject();
+            for (String metric : new String[] {"trainLoss", "trainAccuracy", "valLoss", "valAccuracy", "learningRate"}) {
+                assertEquals(a.get(metric), b.get(metric), "epoch " + (e + 1) + " " + metric);
+            }
+        }
+        assertArrayEquals(Files.readAllBytes(complete.resolve(ModelDirectory.WEIGHTS)),
+                Files.readAllBytes(interrupted.resolve(ModelDirectory.WEIGHTS)));
+    }
+
+    @Test
+    void twoSeededRunsWriteIdenticalWeights() throws IOException {
+        Path first = finishedRun();
+        Path second = tmp.resolve("repeat");
+        CliHarness.Result r = CliHarness.run(train(second, "--epochs", "3"));
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(Files.readAllBytes(first.resolve(ModelDirectory.WEIGHTS)), Files.readAllBytes(second.resolve(ModelDirectory.WEIGHTS)));
+
+        // Not vacuous: training moved the backbone away from the pretrained weights.
+        StateDict pretrained = WeightsReader.read(weights);
+        StateDict trained = WeightsReader.read(second.resolve(ModelDirectory.WEIGHTS));
+        assertFalse(Arrays.equals(pretrained.get("layer1.0.conv1.weight").floats(), trained.get("layer1.0.conv1.weight").floats()));
+    }
+
+    @Test
+    void anExistingModelIsNotOverwrittenWithoutResume() throws IOException {
+        Path model = finishedRun();
+        byte[] before = Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS));
+        CliHarness.Result r = CliHarness.run(train(model, "--epochs", "1"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("already holds a model; pass --resume"), r.err());
+        assertArrayEquals(before, Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS)));
+    }
+
+    @Test
+    void exifTransposeIsStoredWithTheModel() throws IOException {
+        Path out = tmp.resolve("exif");
+        CliHarness.Result r = CliHarness.run(train(out, "--epochs", "1", "--exif-transpose"));
+        assertEquals(0, r.code(), r.err());
+        JsonObject preset = JsonParser.parseString(Files.readString(out.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject().getAsJsonObject("preset");
+        assertTrue(preset.get("exifTranspose").getAsBoolean(), preset.toString());
+        JsonObject plain = JsonParser.parseString(Files.readString(finishedRun().resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject().getAsJsonObject("preset");
+        assertFalse(plain.get("exifTranspose").getAsBoolean(), "off unless asked for");
+    }
+
+    /** The shared fine-tuning run (3 epochs, seed 42), trained on first use. */
+    private static synchronized Path finishedRun() {
+        if (finished == null) {
+            Path out = tmp.resolve("finished");
+            CliHarness.Result r = CliHarness.run(train(out, "--epochs", "3"));
+            assertEquals(0, r.code(), r.err());
+            finished = out;
+        }
+        return finished;
+    }
+
+    private static String[] withData(Path dataDir) {
+        return replace(args(), data.toString(), dataDir.toString());
+    }
+
+    /** Training arguments (2 epochs) with a fresh --out and {@code extra}. */
+    private static String[] args(String... extra) {
+        Path out = tmp.resolve("never-" + System.nanoTime());
+        List<String> a = new ArrayList<>(List.of(train(out)));
+        if (Stream.of(extra).noneMatch(e -> e.startsWith("--epochs"))) {
+            a.addAll(List.of("--epochs", "2"));
+        }
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    private static String[] replace(String[] args, String from, String to) {
+        return Stream.of(args).map(a -> a.equals(from) ? to : a).toArray(String[]::new);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /** The training log of the in-process run, discarded. */
+    private static PrintStream quiet() {
+        return new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+    }
+}
