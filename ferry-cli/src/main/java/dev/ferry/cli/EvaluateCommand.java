@@ -1,33 +1,17 @@
 package dev.ferry.cli;
 
-import ai.djl.ndarray.NDManager;
+import dev.ferry.workflow.Evaluate;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
-import dev.ferry.data.Augmentation;
-import dev.ferry.data.BadImage;
 import dev.ferry.data.BadImagesException;
-import dev.ferry.data.ImageFolder;
-import dev.ferry.data.ImageValidator;
-import dev.ferry.data.Sample;
-import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.eval.MetricsJson;
 import dev.ferry.eval.MetricsText;
-import dev.ferry.train.Evaluation;
-import dev.ferry.train.FolderSource;
-import dev.ferry.train.Inference;
 import dev.ferry.train.ModelDirectory;
-import dev.ferry.train.ModelInfo;
-import dev.ferry.train.Reports;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -94,76 +78,31 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + "report; write the evaluation beside it (e.g. --report " + report.resolve("evaluation") + ")");
         }
         int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
-
-        // Everything that can be checked is checked before the network is loaded.
-        ModelInfo info = ModelDirectory.readInfo(model);
-        List<Sample> samples = samples(ImageFolder.scan(data), info.classes(), model);
-        List<BadImage> bad = ImageValidator.findBad(samples.stream().map(Sample::path).toList(), nThreads);
-        if (!bad.isEmpty()) {
-            if (!skipBad) {
-                bad.forEach(b -> err.println("ferry: bad image: " + b));
-                err.flush();
-                throw new BadImagesException(bad);
-            }
-            Set<Path> badPaths = new HashSet<>();
-            bad.forEach(b -> {
-                badPaths.add(b.path());
-                err.println("ferry: warning: skipped bad image " + b);
-            });
+        Evaluate.Result r;
+        try {
+            r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report));
+        } catch (BadImagesException e) {
+            e.badImages().forEach(b -> err.println("ferry: bad image: " + b));
             err.flush();
-            samples = samples.stream().filter(s -> !badPaths.contains(s.path())).toList();
-            if (samples.isEmpty()) {
-                throw new InputException("no usable images left in " + data + " after skipping " + bad.size() + " bad ones");
-            }
+            throw e;
         }
-
-        ClassificationMetrics metrics;
-        try (NDManager manager = Engines.newManager()) {
-            ModelDirectory.Loaded loaded = ModelDirectory.load(model, manager);
-            try (FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), nThreads, false)) {
-                Evaluation ev = Inference.evaluate(loaded.net(), source, batchSize, manager).requireFinite();
-                metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
-            }
-        }
-        if (report != null) {
-            Path written = Reports.writeEvaluation(report, info, data, metrics, samples, bad);
-            err.println("ferry: report written to " + written);
+        r.skipped().forEach(b -> err.println("ferry: warning: skipped bad image " + b));
+        if (r.report() != null) {
+            err.println("ferry: report written to " + r.report());
         }
         if (json) {
-            JsonObject o = MetricsJson.toJsonObject(metrics);
+            JsonObject o = MetricsJson.toJsonObject(r.metrics());
             o.addProperty("model", model.toString());
             o.addProperty("data", data.toString());
             JsonArray skipped = new JsonArray();
-            bad.forEach(b -> skipped.add(b.toString()));
+            r.skipped().forEach(b -> skipped.add(b.toString()));
             o.add("skipped", skipped);
             out.println(new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(o));
         } else {
-            out.print(MetricsText.render(metrics));
+            out.print(MetricsText.render(r.metrics()));
         }
         out.flush();
         err.flush();
         return 0;
-    }
-
-    /**
-     * The folder's images labelled with the model's class indices, matched by class name.
-     *
-     * @throws InputException naming the first class folder the model does not know
-     */
-    static List<Sample> samples(ImageFolder folder, List<String> modelClasses, Path model) {
-        int[] toModel = new int[folder.classes().size()];
-        for (int c = 0; c < toModel.length; c++) {
-            String name = folder.classes().get(c);
-            toModel[c] = modelClasses.indexOf(name);
-            if (toModel[c] < 0) {
-                throw new InputException("class folder '" + name + "' (" + folder.root().resolve(name) + ") is not one of the model's "
-                        + modelClasses.size() + " classes (" + String.join(", ", modelClasses) + "; " + model + ")");
-            }
-        }
-        List<Sample> out = new ArrayList<>(folder.samples().size());
-        for (Sample s : folder.samples()) {
-            out.add(new Sample(s.path(), toModel[s.label()]));
-        }
-        return out;
     }
 }

@@ -1,19 +1,15 @@
 package dev.ferry.cli;
 
-import ai.djl.ndarray.NDManager;
+import dev.ferry.workflow.Predict;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
-import dev.ferry.data.Preset;
 import dev.ferry.platform.AtomicFiles;
 import dev.ferry.model.Architecture;
-import dev.ferry.model.ResNet;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.Predictor;
 import dev.ferry.train.Pretrained;
-import dev.ferry.weights.ModelWeights;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,53 +81,40 @@ public final class PredictCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         checkOptions();
         int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
-
-        Predictor.Inputs found = Predictor.collect(inputs);
-        found.problems().forEach(p -> err.println("ferry: error: " + p));
-        err.flush();
-        if (found.images().isEmpty()) {
-            throw new InputException("no image to predict: none of the " + inputs.size() + " inputs could be read");
-        }
-
-        List<Predictor.Prediction> predictions = new ArrayList<>();
-        List<BadImage> failed = new ArrayList<>(found.problems());
-        try (NDManager manager = Engines.newManager()) {
-            Network network = network(manager);
-            try (Predictor predictor = new Predictor(network.net(), network.labels(), network.preset(), batchSize, nThreads)) {
-                predictor.predict(found.images(), topK, manager, new Predictor.Sink() {
-                    @Override
-                    public void predicted(Predictor.Prediction p) {
-                        predictions.add(p);
-                        if (!json && csv == null) {
-                            // Text is streamed, so a long folder shows results as they come.
-                            out.print(text(p));
-                            out.flush();
-                        }
-                    }
-
-                    @Override
-                    public void failed(BadImage bad) {
-                        failed.add(bad);
-                        err.println("ferry: error: " + bad);
-                        err.flush();
-                    }
-                });
+        if (model != null && arch != null) {
+            // Checked on model.json before anything is loaded, in the command line's terms.
+            String found = ModelDirectory.readInfo(model).arch();
+            if (!arch.id().equals(found)) {
+                throw new InputException("--arch " + arch.id() + " does not match the model, which is " + found + " (" + model + ")");
             }
         }
-        int total = predictions.size() + failed.size();
-        if (predictions.isEmpty()) {
-            throw new InputException("no image could be read (" + failed.size() + " failed)");
-        }
+        Predict.Options options = new Predict.Options(new Predict.Network(weights, model, arch), inputs, topK, batchSize, nThreads);
+        Predict.Result r = Predict.run(options, new Predictor.Sink() {
+            @Override
+            public void predicted(Predictor.Prediction p) {
+                if (!json && csv == null) {
+                    // Text is streamed, so a long folder shows results as they come.
+                    out.print(text(p));
+                    out.flush();
+                }
+            }
+
+            @Override
+            public void failed(BadImage bad) {
+                err.println("ferry: error: " + bad);
+                err.flush();
+            }
+        }, System.err);
         if (json) {
-            out.println(json(predictions));
+            out.println(json(r.predictions()));
             out.flush();
         } else if (csv != null) {
-            AtomicFiles.writeString(csv, csv(predictions));
-            err.println("ferry: wrote " + predictions.size() + " predictions to " + csv);
+            AtomicFiles.writeString(csv, csv(r.predictions()));
+            err.println("ferry: wrote " + r.predictions().size() + " predictions to " + csv);
         }
-        if (!failed.isEmpty()) {
-            err.println("ferry: error: " + failed.size() + " of " + total + " inputs could not be read; the other "
-                    + predictions.size() + " were predicted");
+        if (!r.failed().isEmpty()) {
+            err.println("ferry: error: " + r.failed().size() + " of " + r.total() + " inputs could not be read; the other "
+                    + r.predictions().size() + " were predicted");
             err.flush();
             return 1;
         }
@@ -160,35 +143,6 @@ public final class PredictCommand implements Callable<Integer> {
         if (csv != null && Files.isDirectory(csv)) {
             throw new InputException("--csv is a folder, not a file: " + csv);
         }
-    }
-
-    /** A network ready to predict, with its class names and preprocessing. */
-    private record Network(ResNet net, List<String> labels, Preset preset) {}
-
-    private Network network(NDManager manager) {
-        if (model != null) {
-            ModelDirectory.Loaded loaded = ModelDirectory.load(model, manager);
-            Architecture found = loaded.net().config().architecture();
-            if (arch != null && arch != found) {
-                throw new InputException("--arch " + arch.id() + " does not match the model, which is " + found.id() + " (" + model + ")");
-            }
-            return new Network(loaded.net(), loaded.info().classes(), loaded.info().preset());
-        }
-        Pretrained p = Pretrained.resolve(weights, arch, System.err);
-        ResNet net = ResNet.create(p.config()).initialize(manager);
-        ModelWeights.load(net, p.stateDict(), false, p.file());
-        int classes = p.config().numClasses();
-        List<String> labels = p.classes() != null && p.classes().size() == classes ? p.classes() : numbered(classes);
-        return new Network(net, labels, p.preset());
-    }
-
-    /** "class 0", "class 1", ...: names for a head whose classes are unknown. */
-    static List<String> numbered(int classes) {
-        List<String> out = new ArrayList<>(classes);
-        for (int i = 0; i < classes; i++) {
-            out.add("class " + i);
-        }
-        return out;
     }
 
     /** The image's path, then one indented line per class: probability, label, index. */

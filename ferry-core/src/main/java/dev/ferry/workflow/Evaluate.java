@@ -1,0 +1,137 @@
+package dev.ferry.workflow;
+
+import ai.djl.ndarray.NDManager;
+import dev.ferry.InputException;
+import dev.ferry.data.Augmentation;
+import dev.ferry.data.BadImage;
+import dev.ferry.data.BadImagesException;
+import dev.ferry.data.ImageFolder;
+import dev.ferry.data.ImageValidator;
+import dev.ferry.data.Sample;
+import dev.ferry.eval.ClassificationMetrics;
+import dev.ferry.platform.Engines;
+import dev.ferry.train.Evaluation;
+import dev.ferry.train.FolderSource;
+import dev.ferry.train.Inference;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.ModelInfo;
+import dev.ferry.train.Reports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A trained model's metrics on a labelled image folder, as a library call. The folder's class
+ * sub-folders are matched to the model's classes by name, so a test set may hold a subset of them;
+ * a folder the model does not know is an error, since its images could never be classified
+ * correctly. Everything that can be checked (the model's description, the folder, every image) is
+ * checked before the network is loaded.
+ *
+ * <pre>{@code
+ * Evaluate.Result r = Evaluate.run(new Evaluate.Options(Path.of("models/photos"), Path.of("photos-test"),
+ *         32, 4, false, null));
+ * System.out.println(r.metrics().accuracy());
+ * }</pre>
+ */
+public final class Evaluate {
+    private Evaluate() {}
+
+    /**
+     * What to evaluate.
+     *
+     * @param model a model directory written by training
+     * @param data test images, one sub-folder per class
+     * @param batchSize images per forward pass
+     * @param threads decoding threads
+     * @param skipBad leave out unreadable images (listed in the result) instead of stopping
+     * @param report a folder for report.html and its charts, or null
+     */
+    public record Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report) {
+        public Options {
+            if (model == null || data == null) {
+                throw new InputException("a model directory and a test folder are required");
+            }
+            if (batchSize < 1) {
+                throw new InputException("the batch size must be at least 1, got " + batchSize);
+            }
+            if (threads < 1) {
+                throw new InputException("the thread count must be at least 1, got " + threads);
+            }
+        }
+    }
+
+    /**
+     * The evaluation.
+     *
+     * @param info the model's description
+     * @param metrics the metrics over every usable image
+     * @param skipped the images left out (with {@code skipBad})
+     * @param report the report.html written, or null
+     */
+    public record Result(ModelInfo info, ClassificationMetrics metrics, List<BadImage> skipped, Path report) {}
+
+    /**
+     * Evaluates.
+     *
+     * @throws BadImagesException listing every bad image when there are some and {@code skipBad} is off
+     * @throws InputException for an unusable model, folder or report folder
+     */
+    public static Result run(Options o) {
+        if (o.report() != null && Files.exists(o.report()) && !Files.isDirectory(o.report())) {
+            throw new InputException("the report folder is a file: " + o.report());
+        }
+        if (o.report() != null && Files.isRegularFile(o.report().resolve(ModelDirectory.INFO))) {
+            throw new InputException("the report folder " + o.report() + " is a model directory, whose report.html is its "
+                    + "training report; write the evaluation beside it (e.g. " + o.report().resolve("evaluation") + ")");
+        }
+        ModelInfo info = ModelDirectory.readInfo(o.model());
+        List<Sample> samples = samples(ImageFolder.scan(o.data()), info.classes(), o.model());
+        List<BadImage> bad = ImageValidator.findBad(samples.stream().map(Sample::path).toList(), o.threads());
+        if (!bad.isEmpty()) {
+            if (!o.skipBad()) {
+                throw new BadImagesException(bad);
+            }
+            Set<Path> badPaths = new HashSet<>();
+            bad.forEach(b -> badPaths.add(b.path()));
+            samples = samples.stream().filter(s -> !badPaths.contains(s.path())).toList();
+            if (samples.isEmpty()) {
+                throw new InputException("no usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
+            }
+        }
+        ClassificationMetrics metrics;
+        try (NDManager manager = Engines.newManager()) {
+            Networks.Ready net = Networks.fromModel(o.model(), null, manager);
+            try (FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
+                Evaluation ev = Inference.evaluate(net.net(), source, o.batchSize(), manager).requireFinite();
+                metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
+            }
+        }
+        Path written = o.report() == null ? null : Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad);
+        return new Result(info, metrics, List.copyOf(bad), written);
+    }
+
+    /**
+     * The folder's images labelled with the model's class indices, matched by class name.
+     *
+     * @throws InputException naming the first class folder the model does not know
+     */
+    public static List<Sample> samples(ImageFolder folder, List<String> modelClasses, Path model) {
+        int[] toModel = new int[folder.classes().size()];
+        for (int c = 0; c < toModel.length; c++) {
+            String name = folder.classes().get(c);
+            toModel[c] = modelClasses.indexOf(name);
+            if (toModel[c] < 0) {
+                throw new InputException("class folder '" + name + "' (" + folder.root().resolve(name) + ") is not one of the model's "
+                        + modelClasses.size() + " classes (" + String.join(", ", modelClasses) + "; " + model + ")");
+            }
+        }
+        List<Sample> out = new ArrayList<>(folder.samples().size());
+        for (Sample s : folder.samples()) {
+            out.add(new Sample(s.path(), toModel[s.label()]));
+        }
+        return out;
+    }
+}

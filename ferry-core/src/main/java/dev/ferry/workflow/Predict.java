@@ -1,0 +1,116 @@
+package dev.ferry.workflow;
+
+import ai.djl.ndarray.NDManager;
+import dev.ferry.InputException;
+import dev.ferry.data.BadImage;
+import dev.ferry.model.Architecture;
+import dev.ferry.platform.Engines;
+import dev.ferry.train.Predictor;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The top-k classes of image files, from pretrained weights or a trained model, as a library call.
+ * Folders are searched recursively; an image that cannot be read is reported and the others are
+ * still predicted. Results reach the sink in input order as they come, so a long folder can be
+ * shown while it runs.
+ */
+public final class Predict {
+    private Predict() {}
+
+    /**
+     * The network to predict with: exactly one of {@code weights} and {@code model}.
+     *
+     * @param weights pretrained weights (file or known name), or null
+     * @param model a model directory written by training, or null
+     * @param expected the architecture the caller expects, or null
+     */
+    public record Network(String weights, Path model, Architecture expected) {
+        public Network {
+            if ((weights == null) == (model == null)) {
+                throw new InputException(weights == null ? "name the network: pretrained weights or a model directory"
+                        : "pretrained weights and a model directory exclude each other: give one network");
+            }
+        }
+    }
+
+    /**
+     * What to predict.
+     *
+     * @param network the network
+     * @param inputs image files and folders of images
+     * @param topK classes per image
+     * @param batchSize images per forward pass
+     * @param threads decoding threads
+     */
+    public record Options(Network network, List<Path> inputs, int topK, int batchSize, int threads) {
+        public Options {
+            inputs = List.copyOf(inputs);
+            if (topK < 1) {
+                throw new InputException("top-k must be at least 1, got " + topK);
+            }
+            if (batchSize < 1) {
+                throw new InputException("the batch size must be at least 1, got " + batchSize);
+            }
+            if (threads < 1) {
+                throw new InputException("the thread count must be at least 1, got " + threads);
+            }
+        }
+    }
+
+    /**
+     * What was predicted.
+     *
+     * @param predictions one per readable image, in input order
+     * @param failed the inputs that could not be read (missing files, empty folders, bad images)
+     */
+    public record Result(List<Predictor.Prediction> predictions, List<BadImage> failed) {
+        /** Every input that reached the network or failed. */
+        public int total() {
+            return predictions.size() + failed.size();
+        }
+    }
+
+    /**
+     * Predicts, handing each result and failure to {@code sink} as it comes (inputs that are missing
+     * or hold no image first, before any network is loaded).
+     *
+     * @param progress download progress, if a known weights name must be fetched
+     * @throws InputException when no input can be read at all, or the network is unusable
+     */
+    public static Result run(Options o, Predictor.Sink sink, PrintStream progress) {
+        Predictor.Inputs found = Predictor.collect(o.inputs());
+        found.problems().forEach(sink::failed);
+        if (found.images().isEmpty()) {
+            throw new InputException("no image to predict: none of the " + o.inputs().size() + " inputs could be read");
+        }
+        List<Predictor.Prediction> predictions = new ArrayList<>();
+        List<BadImage> failed = new ArrayList<>(found.problems());
+        try (NDManager manager = Engines.newManager()) {
+            Network n = o.network();
+            Networks.Ready net = n.model() != null ? Networks.fromModel(n.model(), n.expected(), manager)
+                    : Networks.fromPretrained(n.weights(), n.expected(), manager, progress);
+            try (Predictor predictor = new Predictor(net.net(), net.labels(), net.preset(), o.batchSize(), o.threads())) {
+                predictor.predict(found.images(), o.topK(), manager, new Predictor.Sink() {
+                    @Override
+                    public void predicted(Predictor.Prediction p) {
+                        predictions.add(p);
+                        sink.predicted(p);
+                    }
+
+                    @Override
+                    public void failed(BadImage bad) {
+                        failed.add(bad);
+                        sink.failed(bad);
+                    }
+                });
+            }
+        }
+        if (predictions.isEmpty()) {
+            throw new InputException("no image could be read (" + failed.size() + " failed)");
+        }
+        return new Result(List.copyOf(predictions), List.copyOf(failed));
+    }
+}
