@@ -20,7 +20,7 @@ import dev.ferry.train.FolderSource;
 import dev.ferry.train.LrFinder;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.PresetOverride;
-import dev.ferry.train.TrainingRun;
+import dev.ferry.workflow.TrainingRun;
 import dev.ferry.train.Pretrained;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;

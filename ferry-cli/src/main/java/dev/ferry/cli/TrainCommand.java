@@ -11,7 +11,7 @@ import dev.ferry.train.RunRecord;
 import dev.ferry.train.ScheduleKind;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
-import dev.ferry.train.TrainingRun;
+import dev.ferry.workflow.TrainingRun;
 import dev.ferry.eval.MetricsText;
 import java.io.PrintStream;
 import java.nio.file.Path;

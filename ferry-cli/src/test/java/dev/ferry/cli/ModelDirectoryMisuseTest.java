@@ -185,7 +185,7 @@ class ModelDirectoryMisuseTest {
         Path out = Files.createDirectories(tmp.resolve("locked"));
         String host = java.net.InetAddress.getLocalHost().getHostName().replace(' ', '_');
         // A live owner: this very JVM.
-        Files.writeString(out.resolve(dev.ferry.train.OutLock.NAME), ProcessHandle.current().pid() + " " + host + "\n");
+        Files.writeString(out.resolve(dev.ferry.workflow.OutLock.NAME), ProcessHandle.current().pid() + " " + host + "\n");
         CliHarness.Result r = CliHarness.run(train(out, "--epochs", "1"));
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("another ferry run (pid " + ProcessHandle.current().pid() + " on " + host + ")"), r.err());
@@ -194,10 +194,10 @@ class ModelDirectoryMisuseTest {
         // A dead owner: a process that has ended.
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        Files.writeString(out.resolve(dev.ferry.train.OutLock.NAME), gone.pid() + " " + host + "\n");
+        Files.writeString(out.resolve(dev.ferry.workflow.OutLock.NAME), gone.pid() + " " + host + "\n");
         CliHarness.Result taken = CliHarness.run(train(out, "--epochs", "1"));
         assertEquals(0, taken.code(), taken.err());
         assertTrue(Files.isRegularFile(out.resolve(ModelDirectory.INFO)));
-        assertFalse(Files.exists(out.resolve(dev.ferry.train.OutLock.NAME)), "the lock is released at the end");
+        assertFalse(Files.exists(out.resolve(dev.ferry.workflow.OutLock.NAME)), "the lock is released at the end");
     }
 }

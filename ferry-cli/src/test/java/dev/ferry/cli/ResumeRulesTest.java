@@ -185,7 +185,7 @@ class ResumeRulesTest {
         long model = Files.size(finished.resolve(ModelDirectory.WEIGHTS));
         long checkpoint = Files.size(finished.resolve(ModelDirectory.CHECKPOINT));
         long reports = 8_000_000L;
-        long fresh = dev.ferry.train.TrainingRun.bytesNeeded(floats, trainable, dev.ferry.train.OptimizerKind.SGD, false);
+        long fresh = dev.ferry.workflow.TrainingRun.bytesNeeded(floats, trainable, dev.ferry.train.OptimizerKind.SGD, false);
         // The weights, the checkpoint and the checkpoint's temporary copy, within their headers' bytes.
         double tensors = fresh - reports;
         assertTrue(Math.abs(tensors - (model + 2 * checkpoint)) < 0.15 * (model + 2 * checkpoint),
@@ -195,7 +195,7 @@ class ResumeRulesTest {
             written = files.mapToLong(f -> f.toFile().length()).sum();
         }
         assertTrue(fresh > written + checkpoint, "the estimate covers every file plus the temporary copy");
-        long resumed = dev.ferry.train.TrainingRun.bytesNeeded(floats, trainable, dev.ferry.train.OptimizerKind.SGD, true);
+        long resumed = dev.ferry.workflow.TrainingRun.bytesNeeded(floats, trainable, dev.ferry.train.OptimizerKind.SGD, true);
         assertTrue(resumed > checkpoint && resumed < checkpoint * 1.15 + reports, "a resumed run needs one checkpoint copy: " + resumed);
     }
 
@@ -242,7 +242,7 @@ class ResumeRulesTest {
                     + " keeps the checkpoint of epoch " + kept + " and the best model so far (epoch "), output);
             assertTrue(last.endsWith("; ferry train --out " + out + " --resume continues"), last);
             assertEquals(kept, info(out).getAsJsonArray("epochs").size(), "model.json's history matches the checkpoint");
-            assertFalse(Files.exists(out.resolve(dev.ferry.train.OutLock.NAME)), "the lock is released");
+            assertFalse(Files.exists(out.resolve(dev.ferry.workflow.OutLock.NAME)), "the lock is released");
             try (var files = Files.list(out)) {
                 assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temporary file is left");
             }

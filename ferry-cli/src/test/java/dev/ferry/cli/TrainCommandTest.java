@@ -17,7 +17,7 @@ import dev.ferry.train.PresetOverride;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
 import dev.ferry.train.TrainListener;
-import dev.ferry.train.TrainingRun;
+import dev.ferry.workflow.TrainingRun;
 import dev.ferry.weights.StateDict;
 import dev.ferry.weights.WeightsReader;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 /**
  * Transfer learning and the model directory: strategies and their phases, the trainer and its
- * optimizer and schedules, the feature cache, learning-rate finder, inference over a sample
+ * optimizer and schedules, the feature cache, the learning-rate finder, inference over a sample
  * source, prediction, pretrained-weights resolution, {@link dev.ferry.train.ModelDirectory} and
- * {@link dev.ferry.train.TrainingRun}, the whole run as a library call with typed options and
- * results.
+ * the run record a checkpoint keeps ({@link dev.ferry.train.RunRecord}). The whole run as one
+ * library call is {@code dev.ferry.workflow.TrainingRun}.
  *
- * <p>Uses {@code data}, {@code model}, {@code weights}, {@code eval} (metric values and the report
- * writer), {@code platform}, DJL and Gson; never a front end.
+ * <p>Uses {@code data}, {@code model}, {@code weights}, {@code eval} (metric values),
+ * {@code platform}, DJL and Gson; never {@code workflow} or a front end.
  */
 package dev.ferry.train;

@@ -15,7 +15,7 @@ import dev.ferry.train.FolderSource;
 import dev.ferry.train.Inference;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.ModelInfo;
-import dev.ferry.train.Reports;
+import dev.ferry.workflow.Reports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,8 +1,9 @@
 /**
  * The workflows as library calls with typed options and results: a ready network from what a
  * user names ({@link dev.ferry.workflow.Networks#fromPretrained}, {@link dev.ferry.workflow.Networks#fromModel}),
- * {@link dev.ferry.workflow.Evaluate} and {@link dev.ferry.workflow.Predict}; training is
- * {@link dev.ferry.train.TrainingRun}. Front ends (the command line, a server, a Spark job) parse,
+ * {@link dev.ferry.workflow.TrainingRun}, {@link dev.ferry.workflow.Evaluate} and
+ * {@link dev.ferry.workflow.Predict}, with the reports they write and the lock a training run
+ * holds on its model directory. Front ends (the command line, a server, a Spark job) parse,
  * call one of these and render the result.
  *
  * <p>The top of the library: it may use every other library package; only front ends use it.

@@ -12,7 +12,7 @@ import dev.ferry.train.Strategy;
 import dev.ferry.train.TinyTask;
 import dev.ferry.train.TrainConfig;
 import dev.ferry.train.TrainListener;
-import dev.ferry.train.TrainingRun;
+import dev.ferry.workflow.TrainingRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

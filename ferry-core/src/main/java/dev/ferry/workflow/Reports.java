@@ -1,5 +1,8 @@
-package dev.ferry.train;
+package dev.ferry.workflow;
 
+import dev.ferry.train.ModelInfo;
+import dev.ferry.train.Strategy;
+import dev.ferry.train.TrainResult;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.Sample;
 import dev.ferry.eval.Charts;

@@ -1,4 +1,4 @@
-package dev.ferry.train;
+package dev.ferry.workflow;
 
 import dev.ferry.FerryException;
 import dev.ferry.InputException;

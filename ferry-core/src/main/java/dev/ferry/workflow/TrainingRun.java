@@ -1,5 +1,22 @@
-package dev.ferry.train;
+package dev.ferry.workflow;
 
+import dev.ferry.train.Checkpointer;
+import dev.ferry.train.Evaluation;
+import dev.ferry.train.FolderSource;
+import dev.ferry.train.Inference;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.ModelInfo;
+import dev.ferry.train.OptimizerKind;
+import dev.ferry.train.Phase;
+import dev.ferry.train.PresetOverride;
+import dev.ferry.train.Pretrained;
+import dev.ferry.train.RunRecord;
+import dev.ferry.train.Strategy;
+import dev.ferry.train.TrainConfig;
+import dev.ferry.train.TrainListener;
+import dev.ferry.train.TrainResult;
+import dev.ferry.train.TrainState;
+import dev.ferry.train.Trainer;
 import ai.djl.ndarray.NDManager;
 import dev.ferry.platform.DiskSpace;
 import dev.ferry.platform.Engines;
