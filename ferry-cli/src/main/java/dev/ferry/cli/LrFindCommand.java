@@ -1,39 +1,23 @@
 package dev.ferry.cli;
 
-import ai.djl.ndarray.NDManager;
+import dev.ferry.workflow.LrFind;
 import com.google.gson.GsonBuilder;
-import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
-import dev.ferry.data.Augmentation;
-import dev.ferry.data.BadImage;
 import dev.ferry.data.BadImagesException;
-import dev.ferry.data.ImageFolder;
-import dev.ferry.data.ImageValidator;
-import dev.ferry.data.Preset;
-import dev.ferry.data.Sample;
 import dev.ferry.platform.AtomicFiles;
 import dev.ferry.eval.Charts;
 import dev.ferry.model.Architecture;
-import dev.ferry.model.ResNet;
-import dev.ferry.model.ResNetConfig;
-import dev.ferry.train.FolderSource;
 import dev.ferry.train.LrFinder;
 import dev.ferry.train.OptimizerKind;
-import dev.ferry.train.PresetOverride;
-import dev.ferry.workflow.TrainingRun;
 import dev.ferry.train.Pretrained;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
-import dev.ferry.weights.ModelWeights;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -135,44 +119,17 @@ public final class LrFindCommand implements Callable<Integer> {
             throw new InputException("--out is a file, not a folder: " + out);
         }
         int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
-
-        ImageFolder folder = ImageFolder.scan(data);
-        if (folder.classes().size() < 2) {
-            throw new InputException("need at least 2 classes, found " + folder.classes().size() + " ("
-                    + String.join(", ", folder.classes()) + ") in " + data);
+        LrFind.Result found;
+        try {
+            found = LrFind.run(new LrFind.Options(data, weights, arch, cfg, settings, presetOptions.override(), nThreads,
+                    skipBad, lenient), System.err);
+        } catch (BadImagesException e) {
+            e.badImages().forEach(b -> err.println("ferry: bad image: " + b));
+            err.flush();
+            throw e;
         }
-        List<Sample> samples = usable(folder.samples(), nThreads, err);
-        Pretrained pretrained = weights == null ? null : Pretrained.resolve(weights, arch, System.err);
-        if (pretrained == null && s.usesPretrainedWeights()) {
-            throw new InputException("--weights is required for strategy " + s.id() + " (only scratch trains without pretrained weights)");
-        }
-        if (pretrained == null && arch == null) {
-            throw new InputException("--arch is required for scratch without --weights");
-        }
-        List<String> classes = folder.classes();
-        ResNetConfig netConfig = (pretrained != null ? pretrained.config() : ResNetConfig.of(arch, classes.size()))
-                .withNumClasses(classes.size());
-        Preset weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
-        PresetOverride override = presetOptions.override();
-        Preset preset = override.isEmpty() ? weightsPreset : override.apply(weightsPreset);
-        // The training augmentation ferry train would use for this input size.
-        Augmentation augmentation = TrainingRun.augmentationFor(preset);
-
-        err.println(String.format(Locale.ROOT, "ferry: lr-find on %d images of %d classes, %s, rates %.1e to %.1e in %d steps",
-                samples.size(), classes.size(), s.id(), start, end, steps));
-        err.flush();
-        LrFinder.Result result;
-        try (NDManager manager = Engines.newManager();
-                FolderSource source = new FolderSource(samples, preset, augmentation, nThreads, preset.crop() <= 64)) {
-            Engines.seed(seed);
-            ResNet net = ResNet.create(netConfig).initialize(manager);
-            if (pretrained != null && s.usesPretrainedWeights()) {
-                boolean sameHead = classes.equals(pretrained.classes());
-                ModelWeights.LoadReport report = ModelWeights.load(net, pretrained.stateDict(), lenient, !sameHead, pretrained.file());
-                err.println("ferry: weights " + pretrained.description() + ": " + String.join("; ", report.lines()));
-            }
-            result = new LrFinder(cfg, settings, null).run(net, source, manager);
-        }
+        found.skipped().forEach(b -> err.println("ferry: warning: skipped bad image " + b));
+        LrFinder.Result result = found.sweep();
 
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("suggestedLr", result.suggestedLr());
@@ -195,28 +152,5 @@ public final class LrFindCommand implements Callable<Integer> {
         stdout.flush();
         err.flush();
         return 0;
-    }
-
-    /** The samples without bad images (listed, then an error, unless --skip-bad). */
-    private List<Sample> usable(List<Sample> samples, int nThreads, PrintWriter err) {
-        List<BadImage> bad = ImageValidator.findBad(samples.stream().map(Sample::path).toList(), nThreads);
-        if (bad.isEmpty()) {
-            return samples;
-        }
-        if (!skipBad) {
-            bad.forEach(b -> err.println("ferry: bad image: " + b));
-            err.flush();
-            throw new BadImagesException(bad);
-        }
-        Set<Path> badPaths = new HashSet<>();
-        bad.forEach(b -> {
-            badPaths.add(b.path());
-            err.println("ferry: warning: skipped bad image " + b);
-        });
-        List<Sample> left = samples.stream().filter(x -> !badPaths.contains(x.path())).toList();
-        if (left.size() < 2) {
-            throw new InputException("fewer than 2 usable images left in " + data + " after skipping " + bad.size() + " bad ones");
-        }
-        return left;
     }
 }

@@ -135,30 +135,22 @@ public final class TrainingRun {
         }
         List<String> classes = split.classes();
 
-        Pretrained pretrained = null;
-        ResNetConfig base;
-        Preset weightsPreset;
+        TrainingStart start;
         if (recorded != null) {
             // The checkpoint holds every weight: the network and its preprocessing come from the
             // record, and the pretrained weights are not read again.
             RunRecord r = recorded.run();
-            base = new ResNetConfig(Architecture.parse(r.arch()), classes.size(), r.width(), Stem.parse(r.stem()), 0f, false);
-            weightsPreset = r.preset();
+            ResNetConfig net = new ResNetConfig(Architecture.parse(r.arch()), classes.size(), r.width(), Stem.parse(r.stem()),
+                    o.dropout(), false);
+            Preset preset = o.presetOverride() != null ? o.presetOverride().apply(r.preset()) : r.preset();
+            start = new TrainingStart(null, net, preset, TrainingStart.augmentationFor(preset));
         } else {
-            pretrained = o.weights() == null ? null : Pretrained.resolve(o.weights(), o.arch(), log);
-            if (pretrained == null && cfg.strategy().usesPretrainedWeights()) {
-                throw new InputException("--weights is required for strategy " + cfg.strategy().id()
-                        + " (only scratch trains without pretrained weights)");
-            }
-            if (pretrained == null && o.arch() == null) {
-                throw new InputException("--arch is required when training from scratch without --weights");
-            }
-            base = pretrained != null ? pretrained.config() : ResNetConfig.of(o.arch(), classes.size());
-            weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();
+            start = TrainingStart.of(o.weights(), o.arch(), cfg.strategy(), classes, o.dropout(), o.presetOverride(), log);
         }
-        ResNetConfig netConfig = base.withNumClasses(classes.size()).withDropout(o.dropout());
-        Preset preset = o.presetOverride() != null ? o.presetOverride().apply(weightsPreset) : weightsPreset;
-        Augmentation augmentation = augmentationFor(preset);
+        Pretrained pretrained = start.pretrained();
+        ResNetConfig netConfig = start.network();
+        Preset preset = start.preset();
+        Augmentation augmentation = start.augmentation();
         String archId = o.arch() != null ? o.arch().id() : netConfig.architecture().id();
         RunRecord requested = new RunRecord(o.weights(), archId, netConfig.width(), netConfig.stem().id(), classes,
                 recorded != null ? recorded.run().trainImages() : split.train().size(),
@@ -191,9 +183,9 @@ public final class TrainingRun {
             }
             run = counted;
             RunRecord finalRun = run;
-            try (FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), smallImages(preset));
+            try (FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), TrainingStart.smallImages(preset));
                     FolderSource val = split.validation().isEmpty() ? null
-                            : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), smallImages(preset))) {
+                            : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), TrainingStart.smallImages(preset))) {
                 return train(o, finalRun, recorded, pretrained, net, netConfig, classes, preset, phases, split, train, val,
                         manager, listener, log);
             }
@@ -210,10 +202,8 @@ public final class TrainingRun {
             ResNetConfig netConfig, List<String> classes, Preset preset, List<Phase> phases, DatasetSplit split,
             FolderSource train, FolderSource val, NDManager manager, TrainListener listener, PrintStream log) {
         TrainConfig cfg = run.config();
-        if (pretrained != null && cfg.strategy().usesPretrainedWeights()) {
-            boolean sameHead = classes.equals(pretrained.classes());
-            ModelWeights.LoadReport report = ModelWeights.load(net, pretrained.stateDict(), o.lenient(), !sameHead, pretrained.file());
-            log.println("ferry: weights " + pretrained.description() + ": " + String.join("; ", report.lines()));
+        if (pretrained != null) {
+            new TrainingStart(pretrained, netConfig, preset, null).loadInto(net, cfg.strategy(), classes, o.lenient(), log);
         }
         TrainState resumeState = null;
         Map<String, ai.djl.ndarray.NDArray> resumeOptimizer = null;
@@ -378,20 +368,6 @@ public final class TrainingRun {
                 + " keeps the checkpoint of epoch " + s.completedEpochs() + best
                 + (settled ? "" : " (a write was still in progress)")
                 + "; ferry train --out " + out + " --resume continues";
-    }
-
-    /**
-     * The training augmentation for a preset: random-resized crops would destroy small images (28-64
-     * px), which get flips and shifts of about 7% of their side instead.
-     */
-    public static Augmentation augmentationFor(Preset p) {
-        return smallImages(p)
-                ? Augmentation.padAndShift(Math.max(1, p.crop() / 14), true)
-                : Augmentation.randomResizedCrop();
-    }
-
-    private static boolean smallImages(Preset p) {
-        return p.crop() <= 64;
     }
 
     /** What ferry itself writes into a model directory (and its hidden temporary files). */
