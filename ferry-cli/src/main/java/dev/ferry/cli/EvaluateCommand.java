@@ -54,8 +54,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -67,9 +67,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new InputException("--batch-size must be at least 1, got " + batchSize);
         }
-        if (threads != null && threads < 1) {
-            throw new InputException("--threads must be at least 1, got " + threads);
-        }
         if (report != null && Files.exists(report) && !Files.isDirectory(report)) {
             throw new InputException("--report is a file, not a folder: " + report);
         }
@@ -77,7 +74,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new InputException("--report " + report + " is a model directory, whose report.html is its training "
                     + "report; write the evaluation beside it (e.g. --report " + report.resolve("evaluation") + ")");
         }
-        int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+        int nThreads = threads.resolve();
         Evaluate.Result r;
         try {
             r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report));

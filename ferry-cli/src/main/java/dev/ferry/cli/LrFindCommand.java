@@ -90,8 +90,8 @@ public final class LrFindCommand implements Callable<Integer> {
     @Option(names = "--lenient", description = "Load weights even if some keys are missing or mis-shaped (they are listed).")
     boolean lenient;
 
-    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--out", defaultValue = "ferry-lr-find", paramLabel = "DIR", description = "Folder for lr_find.png and lr_find.json (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -112,13 +112,10 @@ public final class LrFindCommand implements Callable<Integer> {
         if (optimizer != null) {
             cfg = cfg.withOptimizer(optimizer);
         }
-        if (threads != null && threads < 1) {
-            throw new InputException("--threads must be at least 1, got " + threads);
-        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new InputException("--out is a file, not a folder: " + out);
         }
-        int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+        int nThreads = threads.resolve();
         LrFind.Result found;
         try {
             found = LrFind.run(new LrFind.Options(data, weights, arch, cfg, settings, presetOptions.override(), nThreads,

@@ -66,8 +66,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files and folders of images.")
     List<Path> inputs;
@@ -80,7 +80,7 @@ public final class PredictCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         checkOptions();
-        int nThreads = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+        int nThreads = threads.resolve();
         if (model != null && arch != null) {
             // Checked on model.json before anything is loaded, in the command line's terms.
             String found = ModelDirectory.readInfo(model).arch();
@@ -136,9 +136,6 @@ public final class PredictCommand implements Callable<Integer> {
         }
         if (batchSize < 1) {
             throw new InputException("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (threads != null && threads < 1) {
-            throw new InputException("--threads must be at least 1, got " + threads);
         }
         if (csv != null && Files.isDirectory(csv)) {
             throw new InputException("--csv is a folder, not a file: " + csv);

@@ -117,8 +117,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lenient", description = "Load weights even if some keys are missing or mis-shaped (they are listed).")
     boolean lenient;
 
-    @Option(names = "--threads", description = "Decoding threads (default: the number of cores).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", description = "Per-epoch records as JSON lines on stdout (logs stay on stderr).")
     boolean json;
@@ -175,10 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
         Path valData = val != null ? val : rec != null && rec.validation() != null && data == null ? Path.of(rec.validation()) : null;
         double split = rec != null && !given("--val-split") ? rec.validationSplit() : valSplit;
         float drop = rec != null && !given("--dropout") ? rec.dropout() : dropout;
-        int nThreads = threads != null ? threads : Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
-        if (nThreads < 1) {
-            throw new InputException("--threads must be at least 1, got " + nThreads);
-        }
+        int nThreads = threads.resolve();
         PrintStream err = System.err;
         PresetOverride override = presetOptions.override();
         TrainingRun run = TrainingRun.builder()
