@@ -1,5 +1,6 @@
 package dev.ferry.data;
 
+import dev.ferry.platform.DaemonThreads;
 import dev.ferry.FerryException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;

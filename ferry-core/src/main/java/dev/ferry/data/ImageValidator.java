@@ -1,5 +1,6 @@
 package dev.ferry.data;
 
+import dev.ferry.platform.DaemonThreads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,6 @@
  * transforms of a {@link dev.ferry.data.Preset}, dataset splits and the parallel batch loader.
  *
  * <p>A bottom layer: it knows no network, no engine and no training; it uses the JDK (ImageIO with
- * the TwelveMonkeys plugins) and {@code dev.ferry}'s error types.
+ * the TwelveMonkeys plugins), {@code platform}'s worker threads and {@code dev.ferry}'s error types.
  */
 package dev.ferry.data;

@@ -10,7 +10,6 @@ import dev.ferry.data.Seeds;
 import dev.ferry.data.TrainTransform;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -39,11 +38,7 @@ public final class FolderSource implements SampleSource, AutoCloseable {
         this.eval = new EvalTransform(preset);
         this.train = new TrainTransform(preset, augmentation);
         this.threads = Math.max(1, threads);
-        this.pool = Executors.newFixedThreadPool(this.threads, r -> {
-            Thread t = new Thread(r, "ferry-decode");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = dev.ferry.platform.DaemonThreads.fixedPool("ferry-decode", this.threads);
         this.decoded = cacheDecoded ? new AtomicReferenceArray<>(samples.size()) : null;
     }
 

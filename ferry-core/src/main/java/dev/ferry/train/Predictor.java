@@ -27,7 +27,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -118,11 +117,7 @@ public final class Predictor implements AutoCloseable {
         }
         this.transform = new EvalTransform(preset);
         this.batchSize = batchSize;
-        this.pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "ferry-predict-decode");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = dev.ferry.platform.DaemonThreads.fixedPool("ferry-predict-decode", threads);
     }
 
     /**

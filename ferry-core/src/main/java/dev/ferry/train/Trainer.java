@@ -329,11 +329,7 @@ public final class Trainer {
     /** Loads the next training batch on a background thread while the current one computes. */
     private static final class Prefetcher implements AutoCloseable {
         private final java.util.concurrent.ExecutorService pool =
-                java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "ferry-prefetch");
-                    t.setDaemon(true);
-                    return t;
-                });
+                dev.ferry.platform.DaemonThreads.fixedPool("ferry-prefetch", 1);
         private final SampleSource source;
         private final int[] order;
         private final int batchSize;

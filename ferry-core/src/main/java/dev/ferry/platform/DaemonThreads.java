@@ -1,4 +1,4 @@
-package dev.ferry.data;
+package dev.ferry.platform;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,16 +9,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Named daemon worker threads (so a forgotten pool never keeps the JVM alive) that can be joined,
- * so that closing a pool means its threads are really gone.
+ * so that closing a pool means its threads are really gone: the one thread factory of ferry's
+ * worker pools.
  */
-final class DaemonThreads implements ThreadFactory {
+public final class DaemonThreads implements ThreadFactory {
 
     private final String prefix;
     private final AtomicInteger count = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
 
-    DaemonThreads(String prefix) {
+    /** Threads named {@code prefix-1}, {@code prefix-2}, ... */
+    public DaemonThreads(String prefix) {
         this.prefix = prefix;
+    }
+
+    /** A fixed pool of {@code threads} workers made by a new factory named {@code prefix}. */
+    public static java.util.concurrent.ExecutorService fixedPool(String prefix, int threads) {
+        return java.util.concurrent.Executors.newFixedThreadPool(threads, new DaemonThreads(prefix));
     }
 
     @Override
@@ -35,7 +42,7 @@ final class DaemonThreads implements ThreadFactory {
      * Interrupts the pool's workers, waits until the pool has terminated and every thread this
      * factory made has exited. Keeps the caller's interrupt status.
      */
-    void shutdownAndJoin(ExecutorService pool) {
+    public void shutdownAndJoin(ExecutorService pool) {
         pool.shutdownNow();
         boolean interrupted = false;
         try {
