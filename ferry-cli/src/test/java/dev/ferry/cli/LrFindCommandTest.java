@@ -63,6 +63,22 @@ class LrFindCommandTest {
         }
         double suggested = o.get("suggestedLr").getAsDouble();
         assertEquals(LrFinder.suggest(r2, l2), suggested, 0.0);
+        assertEquals(steepestDescentBeforeTheMinimum(r2, l2), suggested, 0.0, "the documented rule, computed here");
+        int lowest = 0;
+        for (int i = 1; i < l2.length; i++) {
+            lowest = l2[i] < l2[lowest] ? i : lowest;
+        }
+        int at = java.util.Arrays.binarySearch(r2, suggested);
+        assertTrue(at >= Math.min(r2.length / 10, lowest) && at <= lowest || suggested == r2[lowest] / 10,
+                "suggestion " + suggested + " is neither a rate from the skipped points to the minimum nor the fallback");
+        double[] raw = new double[r2.length];
+        double avg = 0;
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = o.getAsJsonArray("rawLosses").get(i).getAsDouble();
+            avg = LrFinder.BETA * avg + (1 - LrFinder.BETA) * raw[i];
+            assertEquals(avg / (1 - Math.pow(LrFinder.BETA, i + 1)), l2[i], 1e-9 * Math.max(1, Math.abs(l2[i])),
+                    "losses are the bias-corrected moving average of rawLosses");
+        }
         assertEquals(rates.size() < 20, o.get("stoppedEarly").getAsBoolean());
         assertEquals("fine-tune", o.get("strategy").getAsString());
 
@@ -70,6 +86,34 @@ class LrFindCommandTest {
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
         assertEquals(r.out().trim(), Files.readString(out.resolve("lr_find.json"), StandardCharsets.UTF_8).trim());
         assertTrue(r.err().contains("wrote " + out.resolve("lr_find.png")), r.err());
+    }
+
+    /**
+     * A sweep whose loss falls before its minimum and then, diverging, falls again after it: the
+     * reported suggestion is the documented rule's, computed here from the printed curve.
+     */
+    @Test
+    void theSuggestionIsTheSteepestFallBeforeTheMinimumOfThePrintedCurve() {
+        CliHarness.Result r = CliHarness.run(args(tmp.resolve("descending"), "--start", "1e-3", "--end", "100", "--steps", "30", "--json"));
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        int n = o.getAsJsonArray("rates").size();
+        double[] rates = new double[n];
+        double[] losses = new double[n];
+        for (int i = 0; i < n; i++) {
+            rates[i] = o.getAsJsonArray("rates").get(i).getAsDouble();
+            losses[i] = o.getAsJsonArray("losses").get(i).getAsDouble();
+        }
+        double suggested = o.get("suggestedLr").getAsDouble();
+        assertEquals(steepestDescentBeforeTheMinimum(rates, losses), suggested, 0.0, r.out());
+        int at = java.util.Arrays.binarySearch(rates, suggested);
+        // Not the fallback: the loss falls somewhere between the skipped points and its minimum.
+        assertTrue(at >= Math.min(n / 10, 10), "precondition: a curve that falls before its minimum; " + r.out());
+        int lowest = 0;
+        for (int i = 1; i < n; i++) {
+            lowest = losses[i] < losses[lowest] ? i : lowest;
+        }
+        assertTrue(at <= lowest, "suggested point " + at + " is after the minimum at " + lowest);
     }
 
     @Test
@@ -108,6 +152,36 @@ class LrFindCommandTest {
             assertTrue(r.err().startsWith("ferry: error: "), r.err());
             assertFalse(Files.exists(Path.of(out)), out + " was created");
         }
+    }
+
+    /**
+     * The suggestion rule as {@link LrFinder#suggest}'s documentation states it, written out here
+     * independently: the slope of the loss against log(rate) (central differences inside, one-sided
+     * at the ends); the most negative slope from point min(n / 10, 10) up to the point of lowest loss
+     * (the first lowest, where the search also starts when it comes before point min(n / 10, 10));
+     * its rate, or a tenth of the rate of lowest loss when no slope there is negative.
+     */
+    static double steepestDescentBeforeTheMinimum(double[] rates, double[] losses) {
+        int n = rates.length;
+        int lowest = 0;
+        for (int i = 0; i < n; i++) {
+            if (losses[i] < losses[lowest]) {
+                lowest = i;
+            }
+        }
+        int skip = Math.min(n / 10, 10);
+        Double best = null;
+        double bestSlope = 0;
+        for (int i = Math.min(skip, lowest); i <= lowest; i++) {
+            int before = Math.max(i - 1, 0);
+            int after = Math.min(i + 1, n - 1);
+            double slope = (losses[after] - losses[before]) / (Math.log(rates[after]) - Math.log(rates[before]));
+            if (slope < bestSlope) {
+                bestSlope = slope;
+                best = rates[i];
+            }
+        }
+        return best != null ? best : rates[lowest] / 10;
     }
 
     /** {@code args} with the value of {@code option} replaced. */

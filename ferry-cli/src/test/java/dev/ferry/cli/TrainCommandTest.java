@@ -86,6 +86,123 @@ class TrainCommandTest {
         for (var e : info.getAsJsonArray("epochs")) {
             assertTrue(Double.isFinite(e.getAsJsonObject().get("trainLoss").getAsDouble()), e.toString());
         }
+
+        // What the strategy froze and trained, in the network after the last epoch (the
+        // checkpoint's weights) and in the saved model (the best epoch's weights).
+        StateDict pretrained = WeightsReader.read(weights);
+        StateDict last = ModelDirectory.readCheckpoint(out).weights();
+        StateDict best = WeightsReader.read(out.resolve(ModelDirectory.WEIGHTS));
+        int firstTrained = switch (strategy) {
+            case "feature-extract" -> FROZEN_BACKBONE; // the whole backbone frozen, BN in inference mode
+            case "unfreeze-from:layer3" -> 3; // the stem, layer1 and layer2 frozen
+            default -> 0; // fine-tune, two-stage (in its second phase), scratch: everything trains
+        };
+        assertTrainedWhatTheStrategyTrains(strategy + " (last epoch)", firstTrained, strategy.equals("scratch"), pretrained, last);
+        int bestEpoch = info.get("bestEpoch").getAsInt();
+        if (bestEpoch == 2) {
+            assertEquals(last.keys(), best.keys(), strategy);
+            for (String key : last.keys()) {
+                assertTrue(same(last.get(key), best.get(key)), strategy + ": the best epoch is the last, yet " + key + " differs");
+            }
+        } else {
+            assertEquals(1, bestEpoch, strategy);
+            // Two-stage's head epochs train the head alone: its backbone is still the pretrained one.
+            boolean headOnly = strategy.equals("two-stage")
+                    && info.getAsJsonObject("hyperParameters").getAsJsonObject("strategy").get("headEpochs").getAsInt() >= bestEpoch;
+            assertTrainedWhatTheStrategyTrains(strategy + " (best epoch 1)", headOnly ? FROZEN_BACKBONE : firstTrained,
+                    strategy.equals("scratch"), pretrained, best);
+        }
+    }
+
+    /** The backbone parts in {@link dev.ferry.model.ResNet}'s order: the stem, then the four stages. */
+    private static final List<List<String>> PARTS = List.of(List.of("conv1.", "bn1."), List.of("layer1."), List.of("layer2."),
+            List.of("layer3."), List.of("layer4."));
+    /** The index into {@link #PARTS} past the last part: no backbone part trains. */
+    private static final int FROZEN_BACKBONE = 5;
+
+    /**
+     * Checks {@code trained} against the pretrained weights: the backbone parts before
+     * {@code firstTrained} (an index into {@link #PARTS}) bit-identical, BatchNorm running statistics
+     * included; in each later part a learned tensor and a BatchNorm statistic changed; the head new.
+     * Training from the pretrained weights moves the convolutions by little after 2 short epochs;
+     * {@code scratch} starts from a random initialisation, as far from them as two independent draws.
+     */
+    private static void assertTrainedWhatTheStrategyTrains(String what, int firstTrained, boolean scratch, StateDict pretrained,
+            StateDict trained) {
+        List<String> backbone = pretrained.keys().stream().filter(k -> !k.startsWith("fc.")).toList();
+        assertTrue(backbone.size() > 100, "precondition: a ResNet-18 backbone, " + backbone.size() + " tensors");
+        for (String key : backbone) {
+            assertTrue(trained.contains(key), what + ": no " + key + " in the model");
+            assertArrayEquals(pretrained.get(key).shape(), trained.get(key).shape(), what + ": shape of " + key);
+        }
+        // The new head: 3 classes where the pretrained one had 10, over the same features.
+        long features = pretrained.get("fc.weight").shape()[1];
+        assertEquals(10, pretrained.get("fc.weight").shape()[0], "precondition: a 10-class pretrained head");
+        assertArrayEquals(new long[] {3, features}, trained.get("fc.weight").shape(), what);
+        assertArrayEquals(new long[] {3}, trained.get("fc.bias").shape(), what);
+        float[] head = trained.get("fc.weight").floats();
+        assertFalse(Arrays.equals(Arrays.copyOf(pretrained.get("fc.weight").floats(), head.length), head),
+                what + ": the head is new, not the first rows of the pretrained one");
+        for (float v : head) {
+            assertTrue(Float.isFinite(v), what + ": fc.weight holds " + v);
+        }
+
+        for (int part = 0; part < PARTS.size(); part++) {
+            List<String> prefixes = PARTS.get(part);
+            List<String> keys = backbone.stream().filter(k -> prefixes.stream().anyMatch(k::startsWith)).toList();
+            assertFalse(keys.isEmpty(), "precondition: tensors under " + prefixes);
+            if (part < firstTrained) {
+                for (String key : keys) {
+                    // Running statistics and num_batches_tracked too: a frozen BatchNorm is in inference mode.
+                    assertTrue(same(pretrained.get(key), trained.get(key)), what + ": frozen " + key + " changed");
+                }
+            } else {
+                // A learned tensor moved, not only BatchNorm's statistics (which any forward pass in
+                // training mode moves); and those moved too, as BatchNorm trains in training mode.
+                assertTrue(keys.stream().filter(k -> !isBuffer(k)).anyMatch(k -> !same(pretrained.get(k), trained.get(k))),
+                        what + ": no learned tensor of " + prefixes + " changed");
+                assertTrue(keys.stream().filter(TrainCommandTest::isBuffer).anyMatch(k -> !same(pretrained.get(k), trained.get(k))),
+                        what + ": the BatchNorm statistics of " + prefixes + " did not move");
+            }
+        }
+
+        for (String key : backbone.stream().filter(k -> k.endsWith("conv1.weight") || k.endsWith("conv2.weight")).toList()) {
+            double distance = relativeDistance(pretrained.get(key), trained.get(key));
+            if (scratch) {
+                assertTrue(distance > 0.5, what + ": " + key + " is " + distance + " from the pretrained values: they were loaded");
+            } else {
+                assertTrue(distance < 0.1, what + ": " + key + " is " + distance + " from the pretrained values: they were not loaded");
+            }
+        }
+        if (scratch) {
+            assertFalse(same(pretrained.get("conv1.weight"), trained.get("conv1.weight")), what);
+            long differing = backbone.stream().filter(k -> !same(pretrained.get(k), trained.get(k))).count();
+            assertTrue(differing > backbone.size() / 2, what + ": only " + differing + " of " + backbone.size() + " tensors differ");
+        }
+    }
+
+    /** BatchNorm's state (running statistics and the batch count): not trained by the optimizer. */
+    private static boolean isBuffer(String key) {
+        return key.endsWith(".running_mean") || key.endsWith(".running_var") || key.endsWith(".num_batches_tracked");
+    }
+
+    /** Bit-identical values of the same shape (floats, or the longs of an integer tensor). */
+    private static boolean same(dev.ferry.weights.Tensor a, dev.ferry.weights.Tensor b) {
+        if (!Arrays.equals(a.shape(), b.shape()) || a.isFloating() != b.isFloating()) {
+            return false;
+        }
+        return a.isFloating() ? Arrays.equals(a.floats(), b.floats()) : Arrays.equals(a.longs(), b.longs());
+    }
+
+    /** {@code |b - a| / |a|} over all values (Euclidean norms). */
+    private static double relativeDistance(dev.ferry.weights.Tensor a, dev.ferry.weights.Tensor b) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < a.numel(); i++) {
+            diff += Math.pow(b.value(i) - a.value(i), 2);
+            norm += Math.pow(a.value(i), 2);
+        }
+        return Math.sqrt(diff / norm);
     }
 
     @Test
@@ -302,12 +419,30 @@ class TrainCommandTest {
 
     @Test
     void anExistingModelIsNotOverwrittenWithoutResume() throws IOException {
-        Path model = finishedRun();
+        // A copy of the shared run: were the refusal missing, training into it would change the
+        // model the other tests read.
+        Path model = tmp.resolve("existing");
+        copyTree(finishedRun(), model);
         byte[] before = Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS));
+        java.util.Map<String, byte[]> files = contents(model);
         CliHarness.Result r = CliHarness.run(train(model, "--epochs", "1"));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("already holds a model; pass --resume"), r.err());
         assertArrayEquals(before, Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS)));
+        java.util.Map<String, byte[]> after = contents(model);
+        assertEquals(files.keySet(), after.keySet(), "no file added or removed (a lock left behind, say)");
+        files.forEach((name, bytes) -> assertArrayEquals(bytes, after.get(name), name + " changed"));
+    }
+
+    /** Every file under {@code dir} by relative path. */
+    private static java.util.Map<String, byte[]> contents(Path dir) throws IOException {
+        java.util.Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return out;
     }
 
     @Test

@@ -206,8 +206,9 @@ public final class LrFinder {
      * from point {@code min(n / 10, 10)} (the moving average's first values are still settling) up to
      * the point of lowest loss (past it the loss rises, and a steep fall there is the rebound of a
      * diverging run). The slope is numpy's {@code gradient}: central differences inside, one-sided at
-     * the ends. When the loss never falls in that range (the minimum is at the start), the
-     * suggestion falls back to a tenth of the rate of lowest loss.
+     * the ends. When the minimum lies before that starting point, the search starts at the minimum
+     * itself. When no slope in the range is negative (the loss never falls there), the suggestion
+     * falls back to a tenth of the rate of lowest loss.
      *
      * @param rates increasing positive rates, at least 2
      * @param losses the smoothed loss at each rate

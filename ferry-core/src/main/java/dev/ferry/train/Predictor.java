@@ -202,22 +202,24 @@ public final class Predictor implements AutoCloseable {
             List<Future<float[]>> current = pending;
             // Decode the next batch while this one goes through the network.
             pending = b + 1 < batches ? submit(images, b + 1) : List.of();
-            List<Path> paths = new ArrayList<>();
             List<float[]> pixels = new ArrayList<>();
+            // Per input of the batch: its bad-image report, or null when it decoded (then its
+            // pixels are the next entry of `pixels`), so that the sink sees the inputs' order.
+            BadImage[] failures = new BadImage[current.size()];
             for (int i = 0; i < current.size(); i++) {
-                Path path = images.get(b * batchSize + i);
                 try {
                     pixels.add(await(current.get(i)));
-                    paths.add(path);
                 } catch (BadImageException e) {
-                    // Failures of a batch are reported before its predictions; both in input order.
-                    sink.failed(e.badImage());
+                    failures[i] = e.badImage();
                 }
             }
-            if (!paths.isEmpty()) {
-                float[][] probabilities = classify(pixels, folded, manager);
-                for (int i = 0; i < paths.size(); i++) {
-                    sink.predicted(new Prediction(paths.get(i), top(probabilities[i], k, labels)));
+            float[][] probabilities = pixels.isEmpty() ? new float[0][] : classify(pixels, folded, manager);
+            int next = 0;
+            for (int i = 0; i < current.size(); i++) {
+                if (failures[i] != null) {
+                    sink.failed(failures[i]);
+                } else {
+                    sink.predicted(new Prediction(images.get(b * batchSize + i), top(probabilities[next++], k, labels)));
                 }
             }
         }

@@ -114,6 +114,74 @@ class LrFinderTest {
         assertTrue(g[40] > 0 && Math.abs(g[40]) > Math.abs(g[20]));
     }
 
+    /**
+     * A curve worked out by hand. 20 points, rates {@code 10^(-8 + i/2)}: equal steps of
+     * {@code h = ln(10)/2} in log(rate), so the slope inside is {@code (L[i+1] - L[i-1]) / ln(10)}.
+     * The first {@code min(20 / 10, 10) = 2} points are skipped; the lowest loss is 1.0 at i = 10.
+     *
+     * <pre>
+     *  i   loss   L[i+1] - L[i-1]
+     *  0   5.0    (one-sided: (3.0 - 5.0) / h = -4 / ln 10; skipped)
+     *  1   3.0    2.9 - 5.0  = -2.1   (skipped)
+     *  2   2.9    2.8 - 3.0  = -0.2
+     *  3   2.8    2.6 - 2.9  = -0.3
+     *  4   2.6    2.0 - 2.8  = -0.8
+     *  5   2.0    1.5 - 2.6  = -1.1   steepest in [2, 10]
+     *  6   1.5    1.3 - 2.0  = -0.7
+     *  7   1.3    1.1 - 1.5  = -0.4
+     *  8   1.1    1.05 - 1.3 = -0.25
+     *  9   1.05   1.0 - 1.1  = -0.1
+     * 10   1.0    1.4 - 1.05 = +0.35  the minimum
+     * 11   1.4    then a rebound: 13 falls by 1.1 - 3.0 = -1.9, steeper than 5 but after the minimum
+     * 12   3.0
+     * 13   1.2
+     * 14   1.1
+     * 15.. 2.0, 4.0, 2.5, 6.0, 9.0
+     * </pre>
+     *
+     * The suggestion is rates[5] = 10^-5.5. Slopes against the rate itself rather than its log would
+     * pick an early point (the steps in rate grow 3.16-fold per point); a forward difference
+     * {@code L[i+1] - L[i]} would pick i = 4 (2.0 - 2.6 = -0.6 is the largest single drop); not
+     * skipping would pick i = 0; not stopping at the minimum would pick i = 13.
+     */
+    @Test
+    void aHandWorkedCurveSuggestsItsSteepestPointBeforeTheMinimum() {
+        double[] losses = {5.0, 3.0, 2.9, 2.8, 2.6, 2.0, 1.5, 1.3, 1.1, 1.05, 1.0, 1.4, 3.0, 1.2, 1.1, 2.0, 4.0, 2.5, 6.0, 9.0};
+        double[] rates = new double[losses.length];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = Math.pow(10, -8 + i / 2.0);
+        }
+        double ln10 = Math.log(10);
+        double[] g = LrFinder.gradient(rates, losses);
+        assertEquals(-4 / ln10, g[0], 1e-12, "one-sided at the start");
+        assertEquals(-2.1 / ln10, g[1], 1e-12);
+        assertEquals(-1.1 / ln10, g[5], 1e-12);
+        assertEquals(-0.8 / ln10, g[4], 1e-12);
+        assertEquals(-1.9 / ln10, g[13], 1e-12);
+        assertEquals((9.0 - 6.0) / (ln10 / 2), g[19], 1e-12, "one-sided at the end");
+
+        assertEquals(Math.pow(10, -5.5), LrFinder.suggest(rates, losses), 1e-12 * Math.pow(10, -5.5));
+        assertEquals(rates[5], LrFinder.suggest(rates, losses), 0.0);
+    }
+
+    /**
+     * Hand-worked fallback: 10 points (1 skipped), the lowest loss 0.5 at i = 0 and rising after it,
+     * so nothing falls in [0, 0]: a tenth of rates[0] = 1e-3, i.e. 1e-4. A curve dipping to its
+     * lowest loss 0.2 at i = 3 is searched over i = 1..3, where L[i+1] - L[i-1] is
+     * 0.7 - 1.0 = -0.3 at i = 1, 0.2 - 0.9 = -0.7 at i = 2 and 0.6 - 0.7 = -0.1 at i = 3: rates[2].
+     */
+    @Test
+    void handWorkedFallbackAndShortCurve() {
+        double[] rates = new double[10];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = 1e-3 * Math.pow(10, i);
+        }
+        double[] rising = {0.5, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 2.8, 3.5, 4.3};
+        assertEquals(1e-4, LrFinder.suggest(rates, rising), 1e-18);
+        double[] dip = {1.0, 0.9, 0.7, 0.2, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0};
+        assertEquals(rates[2], LrFinder.suggest(rates, dip), 0.0);
+    }
+
     @Test
     void aLossRisingFromTheStartFallsBackToATenthOfTheBestRate() {
         double[] rates = {1e-4, 1e-3, 1e-2, 1e-1};
