@@ -1,7 +1,8 @@
 package dev.ferry;
 
 /**
- * Bad usage or bad input (a missing folder, a corrupt file, an unknown architecture): exit code 2.
+ * Bad usage or bad input (a missing folder, a corrupt file, an unknown architecture), as opposed to
+ * a failure while working.
  */
 public class InputException extends FerryException {
     private static final long serialVersionUID = 1L;
@@ -12,10 +13,5 @@ public class InputException extends FerryException {
 
     public InputException(String message, Throwable cause) {
         super(message, cause);
-    }
-
-    @Override
-    public int exitCode() {
-        return 2;
     }
 }

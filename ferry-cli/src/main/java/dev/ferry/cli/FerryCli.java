@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import dev.ferry.FerryException;
+import dev.ferry.InputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -64,7 +65,8 @@ public final class FerryCli implements Runnable {
         int code;
         if (e instanceof FerryException fe) {
             err.println("ferry: error: " + oneLine(fe.getMessage()));
-            code = fe.exitCode();
+            // Bad usage or input is 2, a failure while working 1.
+            code = fe instanceof InputException ? 2 : 1;
         } else if (e instanceof IOException io) {
             err.println("ferry: error: " + oneLine(String.valueOf(io.getMessage())));
             code = 1;

@@ -204,7 +204,6 @@ class ParityTest {
             // resnet34 has blocks layer1.2, layer2.2, layer2.3, ... that resnet18 lacks.
             assertTrue(message.contains("missing keys (") && message.contains("layer1.2.conv1.weight"), message);
             assertTrue(message.contains("--lenient"), message);
-            assertEquals(2, e.exitCode());
         }
     }
 
