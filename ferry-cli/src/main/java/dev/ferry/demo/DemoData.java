@@ -54,15 +54,15 @@ public final class DemoData {
             try (var walk = Files.walk(tmp)) {
                 files = walk.filter(Files::isRegularFile).sorted().toList();
             }
-            Files.createDirectories(zip.toAbsolutePath().getParent());
-            Path part = zip.resolveSibling(zip.getFileName() + ".part");
-            try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(part))) {
+            // A few megabytes: built in memory, then written as every ferry file is.
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (var out = new java.util.zip.ZipOutputStream(bytes)) {
                 putEntry(out, LICENSE, readLicense());
                 for (Path f : files) {
                     putEntry(out, tmp.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
                 }
             }
-            Files.move(part, zip, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.ferry.platform.AtomicFiles.write(zip, bytes.toByteArray());
         } catch (IOException e) {
             throw new FerryException("cannot write " + zip + ": " + e.getMessage(), e);
         } finally {

@@ -5,7 +5,6 @@ import dev.ferry.data.Interpolation;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNetConfig;
-import dev.ferry.weights.EvalPreset;
 import dev.ferry.weights.KnownWeights;
 import dev.ferry.weights.ModelWeights;
 import dev.ferry.weights.StateDict;
@@ -60,12 +59,9 @@ public record Pretrained(String description, Path file, StateDict stateDict, Res
         StateDict sd = WeightsReader.read(file);
         ResNetConfig config = ModelWeights.inferConfig(sd, file);
         checkArch(arch, config, file);
-        return new Pretrained(known.displayName(), file, sd, config, preset(known.preset()), known.categories());
+        return new Pretrained(known.displayName(), file, sd, config, known.preset(), known.categories());
     }
 
-    public static Preset preset(EvalPreset p) {
-        return new Preset(p.resizeSize(), p.cropSize(), p.mean(), p.std(), Interpolation.BILINEAR);
-    }
 
     private static void checkArch(Architecture requested, ResNetConfig found, Path file) {
         if (requested != null && requested != found.architecture()) {

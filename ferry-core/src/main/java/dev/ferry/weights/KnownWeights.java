@@ -1,5 +1,6 @@
 package dev.ferry.weights;
 
+import dev.ferry.data.Preset;
 import dev.ferry.InputException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,21 +26,21 @@ import java.util.regex.Pattern;
  */
 public enum KnownWeights {
     /** ResNet-18, original recipe. */
-    RESNET18_IMAGENET1K_V1("resnet18", "IMAGENET1K_V1", "resnet18-f37072fd.pth", 69.758, 89.078, 11_689_512L, EvalPreset.IMAGENET_V1),
+    RESNET18_IMAGENET1K_V1("resnet18", "IMAGENET1K_V1", "resnet18-f37072fd.pth", 69.758, 89.078, 11_689_512L, Preset.imagenetV1()),
     /** ResNet-34, original recipe. */
-    RESNET34_IMAGENET1K_V1("resnet34", "IMAGENET1K_V1", "resnet34-b627a593.pth", 73.314, 91.420, 21_797_672L, EvalPreset.IMAGENET_V1),
+    RESNET34_IMAGENET1K_V1("resnet34", "IMAGENET1K_V1", "resnet34-b627a593.pth", 73.314, 91.420, 21_797_672L, Preset.imagenetV1()),
     /** ResNet-50, original recipe. */
-    RESNET50_IMAGENET1K_V1("resnet50", "IMAGENET1K_V1", "resnet50-0676ba61.pth", 76.130, 92.862, 25_557_032L, EvalPreset.IMAGENET_V1),
+    RESNET50_IMAGENET1K_V1("resnet50", "IMAGENET1K_V1", "resnet50-0676ba61.pth", 76.130, 92.862, 25_557_032L, Preset.imagenetV1()),
     /** ResNet-50, torchvision's new training recipe. */
-    RESNET50_IMAGENET1K_V2("resnet50", "IMAGENET1K_V2", "resnet50-11ad3fa6.pth", 80.858, 95.434, 25_557_032L, EvalPreset.IMAGENET_V2),
+    RESNET50_IMAGENET1K_V2("resnet50", "IMAGENET1K_V2", "resnet50-11ad3fa6.pth", 80.858, 95.434, 25_557_032L, Preset.imagenetV2()),
     /** ResNet-101, original recipe. */
-    RESNET101_IMAGENET1K_V1("resnet101", "IMAGENET1K_V1", "resnet101-63fe2227.pth", 77.374, 93.546, 44_549_160L, EvalPreset.IMAGENET_V1),
+    RESNET101_IMAGENET1K_V1("resnet101", "IMAGENET1K_V1", "resnet101-63fe2227.pth", 77.374, 93.546, 44_549_160L, Preset.imagenetV1()),
     /** ResNet-101, torchvision's new training recipe. */
-    RESNET101_IMAGENET1K_V2("resnet101", "IMAGENET1K_V2", "resnet101-cd907fc2.pth", 81.886, 95.780, 44_549_160L, EvalPreset.IMAGENET_V2),
+    RESNET101_IMAGENET1K_V2("resnet101", "IMAGENET1K_V2", "resnet101-cd907fc2.pth", 81.886, 95.780, 44_549_160L, Preset.imagenetV2()),
     /** ResNet-152, original recipe. */
-    RESNET152_IMAGENET1K_V1("resnet152", "IMAGENET1K_V1", "resnet152-394f9c45.pth", 78.312, 94.046, 60_192_808L, EvalPreset.IMAGENET_V1),
+    RESNET152_IMAGENET1K_V1("resnet152", "IMAGENET1K_V1", "resnet152-394f9c45.pth", 78.312, 94.046, 60_192_808L, Preset.imagenetV1()),
     /** ResNet-152, torchvision's new training recipe. */
-    RESNET152_IMAGENET1K_V2("resnet152", "IMAGENET1K_V2", "resnet152-f82ba261.pth", 82.284, 96.002, 60_192_808L, EvalPreset.IMAGENET_V2);
+    RESNET152_IMAGENET1K_V2("resnet152", "IMAGENET1K_V2", "resnet152-f82ba261.pth", 82.284, 96.002, 60_192_808L, Preset.imagenetV2());
 
     /** Where torchvision publishes its weights; {@link #url()} is this plus {@link #fileName()}. */
     public static final URI DOWNLOAD_BASE = URI.create("https://download.pytorch.org/models/");
@@ -53,9 +54,9 @@ public enum KnownWeights {
     private final double acc1;
     private final double acc5;
     private final long numParams;
-    private final EvalPreset preset;
+    private final Preset preset;
 
-    KnownWeights(String architecture, String variant, String fileName, double acc1, double acc5, long numParams, EvalPreset preset) {
+    KnownWeights(String architecture, String variant, String fileName, double acc1, double acc5, long numParams, Preset preset) {
         this.architecture = architecture;
         this.variant = variant;
         this.fileName = fileName;
@@ -108,7 +109,7 @@ public enum KnownWeights {
     }
 
     /** The evaluation preprocessing these weights were measured with. */
-    public EvalPreset preset() {
+    public Preset preset() {
         return preset;
     }
 

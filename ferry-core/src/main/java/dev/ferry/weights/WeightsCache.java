@@ -12,10 +12,8 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -192,11 +190,7 @@ public final class WeightsCache {
                 throw new FerryException("downloaded " + url + " but its SHA-256 " + digest + " does not start with "
                         + sha256Prefix + "; discarded it (a corrupted transfer or a proxy's error page?), try again");
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.move(temp, target);
             temp = null;
             writeStamp(target, digest);
         } catch (IOException e) {

@@ -3,9 +3,10 @@
  * safetensors read into a {@link dev.ferry.weights.StateDict}; the safetensors writer; loading a
  * state dict into a {@link dev.ferry.model.ResNet} by name with missing, unexpected and mis-shaped
  * keys reported apart ({@link dev.ferry.weights.ModelWeights}); the known torchvision weights
- * ({@link dev.ferry.weights.KnownWeights}) and their download cache.
+ * ({@link dev.ferry.weights.KnownWeights}, each with its {@link dev.ferry.data.Preset}) and their
+ * download cache.
  *
- * <p>Uses {@code model}, {@code platform}, DJL (to move tensors into a network), Gson and
+ * <p>Uses {@code model}, {@code data} (the preset type), {@code platform}, DJL (to move tensors into a network), Gson and
  * {@code dev.ferry}'s error types; nothing above.
  */
 package dev.ferry.weights;

@@ -76,12 +76,14 @@ class KnownWeightsTest {
 
     @Test
     void presetsAndDefaults() {
-        EvalPreset v1 = KnownWeights.RESNET50_IMAGENET1K_V1.preset();
-        EvalPreset v2 = KnownWeights.RESNET50_IMAGENET1K_V2.preset();
-        assertEquals(256, v1.resizeSize());
-        assertEquals(232, v2.resizeSize());
-        assertEquals(224, v1.cropSize());
-        assertEquals(224, v2.cropSize());
+        dev.ferry.data.Preset v1 = KnownWeights.RESNET50_IMAGENET1K_V1.preset();
+        dev.ferry.data.Preset v2 = KnownWeights.RESNET50_IMAGENET1K_V2.preset();
+        assertEquals(256, v1.resize());
+        assertEquals(232, v2.resize());
+        assertEquals(224, v1.crop());
+        assertEquals(224, v2.crop());
+        assertEquals(dev.ferry.data.Interpolation.BILINEAR, v2.interpolation());
+        assertEquals(false, v2.exifTranspose(), "torchvision's preset ignores EXIF orientation");
         assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, v2.mean());
         assertArrayEquals(new float[] {0.229f, 0.224f, 0.225f}, v2.std());
         v2.mean()[0] = 9f;
