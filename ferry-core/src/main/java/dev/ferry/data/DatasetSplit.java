@@ -178,10 +178,8 @@ public record DatasetSplit(List<String> classes, List<Sample> train, List<Sample
         if (!skipBad) {
             throw new BadImagesException(bad);
         }
-        Set<Path> badPaths = new HashSet<>();
-        bad.forEach(b -> badPaths.add(b.path()));
-        List<Sample> tr = train.stream().filter(s -> !badPaths.contains(s.path())).toList();
-        List<Sample> va = validation.stream().filter(s -> !badPaths.contains(s.path())).toList();
+        List<Sample> tr = ImageValidator.without(train, bad);
+        List<Sample> va = ImageValidator.without(validation, bad);
         int[] counts = ImageFolder.countPerClass(tr, classes.size());
         for (int c = 0; c < counts.length; c++) {
             if (counts[c] == 0) {

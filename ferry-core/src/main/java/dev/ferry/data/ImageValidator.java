@@ -22,6 +22,39 @@ public final class ImageValidator {
     }
 
     /**
+     * Samples checked by decoding.
+     *
+     * @param usable the samples whose images decode, in their order
+     * @param bad the others, in sample order (empty unless bad images are skipped)
+     */
+    public record Checked(List<Sample> usable, List<BadImage> bad) {}
+
+    /**
+     * Decodes every sample's image and deals with the bad ones, as training, evaluation and the
+     * learning-rate finder all must: fails listing every bad file, or, with {@code skipBad}, leaves
+     * them out.
+     *
+     * @throws BadImagesException if there are bad files and {@code skipBad} is false
+     */
+    public static Checked check(List<Sample> samples, int threads, boolean skipBad, IntConsumer progress) {
+        List<BadImage> bad = findBad(samples.stream().map(Sample::path).toList(), threads, progress);
+        if (bad.isEmpty()) {
+            return new Checked(samples, List.of());
+        }
+        if (!skipBad) {
+            throw new BadImagesException(bad);
+        }
+        return new Checked(without(samples, bad), List.copyOf(bad));
+    }
+
+    /** {@code samples} without those whose path is one of {@code bad}'s. */
+    static List<Sample> without(List<Sample> samples, List<BadImage> bad) {
+        java.util.Set<Path> badPaths = new java.util.HashSet<>();
+        bad.forEach(b -> badPaths.add(b.path()));
+        return samples.stream().filter(s -> !badPaths.contains(s.path())).toList();
+    }
+
+    /**
      * Checks every file.
      *
      * @param paths    files to decode

@@ -185,7 +185,7 @@ public final class Predictor implements AutoCloseable {
      */
     public void predict(List<Path> images, int topK, NDManager manager, Sink sink) {
         if (topK < 1) {
-            throw new InputException("--top-k must be at least 1, got " + topK);
+            throw new InputException("top-k must be at least 1, got " + topK);
         }
         int k = Math.min(topK, labels.size());
         int batches = (images.size() + batchSize - 1) / batchSize;

@@ -19,9 +19,7 @@ import dev.ferry.workflow.Reports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A trained model's metrics on a labelled image folder, as a library call. The folder's class
@@ -89,17 +87,11 @@ public final class Evaluate {
         }
         ModelInfo info = ModelDirectory.readInfo(o.model());
         List<Sample> samples = samples(ImageFolder.scan(o.data()), info.classes(), o.model());
-        List<BadImage> bad = ImageValidator.findBad(samples.stream().map(Sample::path).toList(), o.threads());
-        if (!bad.isEmpty()) {
-            if (!o.skipBad()) {
-                throw new BadImagesException(bad);
-            }
-            Set<Path> badPaths = new HashSet<>();
-            bad.forEach(b -> badPaths.add(b.path()));
-            samples = samples.stream().filter(s -> !badPaths.contains(s.path())).toList();
-            if (samples.isEmpty()) {
-                throw new InputException("no usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
-            }
+        ImageValidator.Checked checked = ImageValidator.check(samples, o.threads(), o.skipBad(), done -> { });
+        List<BadImage> bad = checked.bad();
+        samples = checked.usable();
+        if (samples.isEmpty()) {
+            throw new InputException("no usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
         }
         ClassificationMetrics metrics;
         try (NDManager manager = Engines.newManager()) {

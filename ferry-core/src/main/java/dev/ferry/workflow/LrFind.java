@@ -16,10 +16,8 @@ import dev.ferry.train.PresetOverride;
 import dev.ferry.train.TrainConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * The learning-rate sweep (Smith's range test, fastai's {@code lr_find}) on the network, data
@@ -75,18 +73,11 @@ public final class LrFind {
             throw new InputException("need at least 2 classes, found " + folder.classes().size() + " ("
                     + String.join(", ", folder.classes()) + ") in " + o.data());
         }
-        List<Sample> samples = folder.samples();
-        List<BadImage> bad = ImageValidator.findBad(samples.stream().map(Sample::path).toList(), o.threads());
-        if (!bad.isEmpty()) {
-            if (!o.skipBad()) {
-                throw new BadImagesException(bad);
-            }
-            Set<Path> badPaths = new HashSet<>();
-            bad.forEach(b -> badPaths.add(b.path()));
-            samples = samples.stream().filter(x -> !badPaths.contains(x.path())).toList();
-            if (samples.size() < 2) {
-                throw new InputException("fewer than 2 usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
-            }
+        ImageValidator.Checked checked = ImageValidator.check(folder.samples(), o.threads(), o.skipBad(), done -> { });
+        List<BadImage> bad = checked.bad();
+        List<Sample> samples = checked.usable();
+        if (samples.size() < 2) {
+            throw new InputException("fewer than 2 usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
         }
         List<String> classes = folder.classes();
         TrainConfig cfg = o.config();

@@ -147,7 +147,6 @@ public final class TrainingRun {
         } else {
             start = TrainingStart.of(o.weights(), o.arch(), cfg.strategy(), classes, o.dropout(), o.presetOverride(), log);
         }
-        Pretrained pretrained = start.pretrained();
         ResNetConfig netConfig = start.network();
         Preset preset = start.preset();
         Augmentation augmentation = start.augmentation();
@@ -181,13 +180,10 @@ public final class TrainingRun {
                     throw refusal(o.out(), counts);
                 }
             }
-            run = counted;
-            RunRecord finalRun = run;
             try (FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), TrainingStart.smallImages(preset));
                     FolderSource val = split.validation().isEmpty() ? null
                             : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), TrainingStart.smallImages(preset))) {
-                return train(o, finalRun, recorded, pretrained, net, netConfig, classes, preset, phases, split, train, val,
-                        manager, listener, log);
+                return train(o, counted, recorded, start, net, classes, phases, split, train, val, manager, listener, log);
             }
         } finally {
             try {
@@ -198,13 +194,14 @@ public final class TrainingRun {
         }
     }
 
-    private Outcome train(Options o, RunRecord run, ModelDirectory.Recorded recorded, Pretrained pretrained, ResNet net,
-            ResNetConfig netConfig, List<String> classes, Preset preset, List<Phase> phases, DatasetSplit split,
-            FolderSource train, FolderSource val, NDManager manager, TrainListener listener, PrintStream log) {
+    private Outcome train(Options o, RunRecord run, ModelDirectory.Recorded recorded, TrainingStart start, ResNet net,
+            List<String> classes, List<Phase> phases, DatasetSplit split, FolderSource train, FolderSource val,
+            NDManager manager, TrainListener listener, PrintStream log) {
         TrainConfig cfg = run.config();
-        if (pretrained != null) {
-            new TrainingStart(pretrained, netConfig, preset, null).loadInto(net, cfg.strategy(), classes, o.lenient(), log);
-        }
+        Pretrained pretrained = start.pretrained();
+        ResNetConfig netConfig = start.network();
+        Preset preset = start.preset();
+        start.loadInto(net, cfg.strategy(), classes, o.lenient(), log);
         TrainState resumeState = null;
         Map<String, ai.djl.ndarray.NDArray> resumeOptimizer = null;
         dev.ferry.weights.StateDict bestBeforeResume = null;
