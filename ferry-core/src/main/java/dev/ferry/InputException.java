@@ -1,8 +1,8 @@
 package dev.ferry;
 
 /**
- * Bad usage or bad input (a missing folder, a corrupt file, an unknown architecture), as opposed to
- * a failure while working.
+ * Bad usage or bad input (a missing folder, a corrupt file, an unknown architecture, a setting out
+ * of range), as opposed to a failure while working.
  */
 public class InputException extends FerryException {
     private static final long serialVersionUID = 1L;
@@ -12,6 +12,14 @@ public class InputException extends FerryException {
     }
 
     public InputException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    public InputException(Message message) {
+        super(message);
+    }
+
+    public InputException(Message message, Throwable cause) {
         super(message, cause);
     }
 }

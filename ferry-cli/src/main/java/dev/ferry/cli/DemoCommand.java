@@ -17,7 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
             "classes learns the five others from 20 labelled images per class; compares feature extraction,",
             "fine-tuning, two-stage and training from scratch on the 5,000 test images."
         })
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand extends FerryCommand {
 
     @Option(names = "--shots", split = ",", defaultValue = "20", description = "Labelled training images per class, e.g. 5,10,20 (default: ${DEFAULT-VALUE}).")
     List<Integer> shots;
@@ -54,33 +54,33 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--report", defaultValue = "ferry-demo-report", description = "Folder for report.html (default: ${DEFAULT-VALUE}).")
     Path report;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout.")
-    boolean json;
+    @CommandLine.Mixin
+    JsonOption json = new JsonOption();
 
     @Override
-    public Integer call() throws IOException {
+    protected int run() throws IOException {
         Demo.Options o = new Demo.Options(shots, strategies, epochs, testLimit, seed, threads);
         Path work = Files.createTempDirectory("ferry-demo");
         Demo.Result r;
         try {
-            ProgressBar bar = new ProgressBar(System.err, null, System.console() != null, 0) {
+            ProgressBar bar = new ProgressBar(err(), null, interactive(), 0) {
                 @Override
                 public void epochFinished(dev.ferry.eval.EpochRecord rec, boolean best) {
                     // the demo prints one line per strategy instead of one per epoch
                 }
             };
-            r = Demo.run(o, work, System.console() != null ? bar : TrainListener.NONE, System.err);
+            r = Demo.run(o, work, interactive() ? bar : TrainListener.NONE, log());
         } finally {
             DemoData.deleteTree(work);
         }
         Path html = writeReport(r, report);
-        if (json) {
-            System.out.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(toJson(r)));
+        if (json.on()) {
+            out().println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(toJson(r)));
         } else {
-            System.out.print(table(r));
+            out().print(table(r));
         }
-        System.err.println("ferry: report written to " + html);
-        return 0;
+        err().println("ferry: report written to " + html);
+        return OK;
     }
 
     static String table(Demo.Result r) {

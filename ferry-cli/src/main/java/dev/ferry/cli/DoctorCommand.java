@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,33 +21,29 @@ import picocli.CommandLine.Option;
             "libtorch, oneDNN and ONNX Runtime, how 1x1 convolutions run on this machine and why,",
             "the allocator, OpenMP's wait policy and the cache directory."
         })
-public final class DoctorCommand implements Callable<Integer> {
+public final class DoctorCommand extends FerryCommand {
 
     @Option(names = "--probe", description = "Run the probe of oneDNN's 1x1 convolutions now (in a child JVM) as well as reporting the decision in force.")
     boolean probe;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout.")
-    boolean json;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Mixin
+    JsonOption json = new JsonOption();
 
     @Override
-    public Integer call() {
+    protected int run() {
         String probed = null;
         if (probe) {
             probed = ConvPaths.probe().map(v -> (v.safe() ? "oneDNN 1x1 convolutions work: " : "oneDNN 1x1 convolutions fail: ") + v.detail())
                     .orElse("the probe could not be run");
         }
         Diagnostics d = Diagnostics.collect();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        PrintWriter out = out();
+        if (json.on()) {
             out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(toMap(d, probed)));
         } else {
             text(d, probed, out);
         }
-        out.flush();
-        return 0;
+        return OK;
     }
 
     private static void text(Diagnostics d, String probed, PrintWriter out) {

@@ -12,7 +12,6 @@ import dev.ferry.train.ModelDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +33,7 @@ import picocli.CommandLine.Option;
                     + "accuracy, top-5 accuracy (more than 5 classes), per-class precision/recall/F1/support, macro and "
                     + "weighted averages, the confusion matrix and the mean loss."
         })
-public final class EvaluateCommand implements Callable<Integer> {
+public final class EvaluateCommand extends FerryCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder written by ferry train.")
     Path model;
@@ -51,25 +50,18 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Leave out unreadable images (listed in the report) instead of stopping.")
     boolean skipBad;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @CommandLine.Mixin
+    ForwardBatchOption batch = new ForwardBatchOption();
 
     @CommandLine.Mixin
     ThreadsOption threads = new ThreadsOption();
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        if (batchSize < 1) {
-            throw new InputException("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (report != null && Files.exists(report) && !Files.isDirectory(report)) {
-            throw new InputException("--report is a file, not a folder: " + report);
-        }
+    protected int run() {
+        PrintWriter out = out();
+        PrintWriter err = err();
+        int batchSize = batch.resolve();
+        requireFolderPath(report, "--report");
         if (report != null && Files.isRegularFile(report.resolve(ModelDirectory.INFO))) {
             throw new InputException("--report " + report + " is a model directory, whose report.html is its training "
                     + "report; write the evaluation beside it (e.g. --report " + report.resolve("evaluation") + ")");
@@ -80,7 +72,6 @@ public final class EvaluateCommand implements Callable<Integer> {
             r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report));
         } catch (BadImagesException e) {
             e.badImages().forEach(b -> err.println("ferry: bad image: " + b));
-            err.flush();
             throw e;
         }
         r.skipped().forEach(b -> err.println("ferry: warning: skipped bad image " + b));
@@ -98,8 +89,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         } else {
             out.print(MetricsText.render(r.metrics()));
         }
-        out.flush();
-        err.flush();
-        return 0;
+        return OK;
     }
 }

@@ -1,17 +1,15 @@
 package dev.ferry.cli;
 
-import dev.ferry.FerryException;
-import dev.ferry.InputException;
-import java.io.IOException;
-import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ferry} command line: one class per subcommand, each a thin layer over the library.
+ * The {@code ferry} command line: one class per subcommand, each a {@link FerryCommand} and a thin
+ * layer over the library.
  *
  * <p>Exit codes: 0 success, 1 a failure while working, 2 bad usage or bad input. Errors are one line
- * on stderr, never a stack trace (set {@code FERRY_DEBUG=1} to get one for a bug report).
+ * on stderr, never a stack trace (set {@code FERRY_DEBUG=1} to get one for a bug report); how a
+ * failure becomes a line and a code is {@link FerryCommand}'s.
  */
 @Command(
         name = "ferry",
@@ -22,13 +20,10 @@ import picocli.CommandLine.Command;
             DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, LrFindCommand.class,
             SummaryCommand.class, BenchCommand.class, PretrainDemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class
         })
-public final class FerryCli implements Runnable {
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+public final class FerryCli extends FerryCommand {
 
     @Override
-    public void run() {
+    protected int run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
@@ -45,45 +40,9 @@ public final class FerryCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new FerryCli());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setExecutionExceptionHandler(FerryCli::handleExecutionException);
-        cl.setParameterExceptionHandler(FerryCli::handleParameterException);
+        cl.setExecutionExceptionHandler(FerryCommand::handleExecutionException);
+        cl.setParameterExceptionHandler(FerryCommand::handleParameterException);
         return cl;
-    }
-
-    private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
-        CommandLine cmd = e.getCommandLine();
-        PrintWriter err = cmd.getErr();
-        err.println("ferry: error: " + oneLine(e.getMessage()));
-        err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
-        err.flush();
-        return 2;
-    }
-
-    private static int handleExecutionException(
-            Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-        PrintWriter err = cmd.getErr();
-        int code;
-        if (e instanceof FerryException fe) {
-            err.println("ferry: error: " + oneLine(fe.getMessage()));
-            // Bad usage or input is 2, a failure while working 1.
-            code = fe instanceof InputException ? 2 : 1;
-        } else if (e instanceof IOException io) {
-            err.println("ferry: error: " + oneLine(String.valueOf(io.getMessage())));
-            code = 1;
-        } else {
-            err.println("ferry: internal error: " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage()))
-                    + " (set FERRY_DEBUG=1 for the stack trace)");
-            code = 1;
-        }
-        if (System.getenv("FERRY_DEBUG") != null) {
-            e.printStackTrace(err);
-        }
-        err.flush();
-        return code;
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
     }
 
     /** The version from the build, e.g. {@code ferry 0.1.0}. */

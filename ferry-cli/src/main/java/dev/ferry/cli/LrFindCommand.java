@@ -2,23 +2,18 @@ package dev.ferry.cli;
 
 import dev.ferry.workflow.LrFind;
 import com.google.gson.GsonBuilder;
-import dev.ferry.InputException;
 import dev.ferry.data.BadImagesException;
 import dev.ferry.platform.AtomicFiles;
 import dev.ferry.eval.Charts;
-import dev.ferry.model.Architecture;
 import dev.ferry.train.LrFinder;
 import dev.ferry.train.OptimizerKind;
-import dev.ferry.train.Pretrained;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +34,7 @@ import picocli.CommandLine.Option;
                     + "plots the smoothed loss against the rate, and suggests the rate where the loss falls fastest "
                     + "(steepest descent before the minimum). Use the suggestion as ferry train's --lr."
         })
-public final class LrFindCommand implements Callable<Integer> {
+public final class LrFindCommand extends FerryCommand {
     /** The chart's file name in {@code --out}. */
     static final String CHART = "lr_find.png";
     /** The curve's file name in {@code --out}. */
@@ -51,13 +46,8 @@ public final class LrFindCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Training images: one sub-folder per class.")
     Path data;
 
-    @Option(names = "--weights", paramLabel = "FILE|NAME",
-            description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
-    String weights;
-
-    @Option(names = "--arch", converter = Converters.ArchitectureConverter.class,
-            description = "Architecture (checked against the weights; needed for scratch without weights).")
-    Architecture arch;
+    @CommandLine.Mixin
+    WeightsOptions pretrained = new WeightsOptions();
 
     @Option(names = "--strategy", defaultValue = "fine-tune",
             description = "As ferry train: feature-extract, fine-tune, unfreeze-from:layerN, two-stage (its head phase) or scratch (default: ${DEFAULT-VALUE}).")
@@ -87,9 +77,6 @@ public final class LrFindCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Leave out unreadable images instead of stopping.")
     boolean skipBad;
 
-    @Option(names = "--lenient", description = "Load weights even if some keys are missing or mis-shaped (they are listed).")
-    boolean lenient;
-
     @CommandLine.Mixin
     ThreadsOption threads = new ThreadsOption();
 
@@ -99,30 +86,24 @@ public final class LrFindCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"suggestedLr\", \"rates\", \"losses\", ...} as one JSON object on stdout.")
     boolean json;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    protected int run() {
+        PrintWriter stdout = out();
+        PrintWriter err = err();
         LrFinder.Settings settings = new LrFinder.Settings(start, end, steps, batchSize);
         Strategy s = TrainCommand.parseStrategy(strategy, 1, true, backboneLrFactor, 3);
         TrainConfig cfg = TrainConfig.defaults(s).withSeed(seed).withBatchSize(batchSize);
         if (optimizer != null) {
             cfg = cfg.withOptimizer(optimizer);
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new InputException("--out is a file, not a folder: " + out);
-        }
+        requireFolderPath(out, "--out");
         int nThreads = threads.resolve();
         LrFind.Result found;
         try {
-            found = LrFind.run(new LrFind.Options(data, weights, arch, cfg, settings, presetOptions.override(), nThreads,
-                    skipBad, lenient), System.err);
+            found = LrFind.run(new LrFind.Options(data, pretrained.weights, pretrained.arch, cfg, settings, presetOptions.override(),
+                    nThreads, skipBad, pretrained.lenient), log());
         } catch (BadImagesException e) {
             e.badImages().forEach(b -> err.println("ferry: bad image: " + b));
-            err.flush();
             throw e;
         }
         found.skipped().forEach(b -> err.println("ferry: warning: skipped bad image " + b));
@@ -146,8 +127,6 @@ public final class LrFindCommand implements Callable<Integer> {
             stdout.println(String.format(Locale.ROOT, "suggested learning rate: %.2e (steepest descent of the smoothed loss)",
                     result.suggestedLr()));
         }
-        stdout.flush();
-        err.flush();
-        return 0;
+        return OK;
     }
 }

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +39,7 @@ import picocli.CommandLine.Parameters;
             "Folders are searched recursively for image files. A bad image is named on stderr and the others "
                     + "are still predicted; the exit code is then 1 (2 if no image could be read)."
         })
-public final class PredictCommand implements Callable<Integer> {
+public final class PredictCommand extends FerryCommand {
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     @Option(names = "--weights", paramLabel = "FILE|NAME",
@@ -63,8 +62,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--csv", paramLabel = "FILE", description = "Write image,rank,index,label,probability rows to FILE instead of printing.")
     Path csv;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @CommandLine.Mixin
+    ForwardBatchOption batch = new ForwardBatchOption();
 
     @CommandLine.Mixin
     ThreadsOption threads = new ThreadsOption();
@@ -72,14 +71,11 @@ public final class PredictCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files and folders of images.")
     List<Path> inputs;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        checkOptions();
+    protected int run() {
+        PrintWriter out = out();
+        PrintWriter err = err();
+        int batchSize = checkOptions();
         int nThreads = threads.resolve();
         if (model != null && arch != null) {
             // Checked on model.json before anything is loaded, in the command line's terms.
@@ -104,10 +100,9 @@ public final class PredictCommand implements Callable<Integer> {
                 err.println("ferry: error: " + bad);
                 err.flush();
             }
-        }, System.err);
+        }, log());
         if (json) {
             out.println(json(r.predictions()));
-            out.flush();
         } else if (csv != null) {
             AtomicFiles.writeString(csv, csv(r.predictions()));
             err.println("ferry: wrote " + r.predictions().size() + " predictions to " + csv);
@@ -115,14 +110,13 @@ public final class PredictCommand implements Callable<Integer> {
         if (!r.failed().isEmpty()) {
             err.println("ferry: error: " + r.failed().size() + " of " + r.total() + " inputs could not be read; the other "
                     + r.predictions().size() + " were predicted");
-            err.flush();
-            return 1;
+            return FAILED;
         }
-        err.flush();
-        return 0;
+        return OK;
     }
 
-    private void checkOptions() {
+    /** Checks the options that depend on each other; returns the batch size. */
+    private int checkOptions() {
         if ((weights == null) == (model == null)) {
             throw new InputException(weights == null
                     ? "give the network: --weights FILE|NAME or --model DIR"
@@ -134,12 +128,11 @@ public final class PredictCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new InputException("--top-k must be at least 1, got " + topK);
         }
-        if (batchSize < 1) {
-            throw new InputException("--batch-size must be at least 1, got " + batchSize);
-        }
+        int batchSize = batch.resolve();
         if (csv != null && Files.isDirectory(csv)) {
             throw new InputException("--csv is a folder, not a file: " + csv);
         }
+        return batchSize;
     }
 
     /** The image's path, then one indented line per class: probability, label, index. */

@@ -5,7 +5,6 @@ import dev.ferry.demo.FashionMnist;
 import dev.ferry.demo.Pretrain;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,7 +16,7 @@ import picocli.CommandLine.Option;
         name = "pretrain-demo",
         mixinStandardHelpOptions = true,
         description = "Pretrain the demo's network on five Fashion-MNIST classes and export the target-task images.")
-public final class PretrainDemoCommand implements Callable<Integer> {
+public final class PretrainDemoCommand extends FerryCommand {
 
     @Option(names = "--fashion-mnist", required = true, description = "Folder with Fashion-MNIST's IDX files (train-images-idx3-ubyte.gz, ...).")
     Path fashionMnist;
@@ -43,18 +42,18 @@ public final class PretrainDemoCommand implements Callable<Integer> {
     Path targetZip;
 
     @Override
-    public Integer call() {
+    protected int run() {
         FashionMnist train = FashionMnist.read(fashionMnist, "train");
         FashionMnist test = FashionMnist.read(fashionMnist, "t10k");
         DemoData.writeTargetZip(train, test, DemoData.SHIPPED_SHOTS, targetZip);
-        System.err.println("ferry: wrote the target-task images to " + targetZip);
+        err().println("ferry: wrote the target-task images to " + targetZip);
         String command = String.format(Locale.ROOT,
                 "ferry pretrain-demo --fashion-mnist DIR --epochs %d --batch-size %d --lr %s --seed %d",
                 epochs, batchSize, lr, seed);
-        ProgressBar progress = new ProgressBar(System.err, null, System.console() != null, epochs);
+        ProgressBar progress = new ProgressBar(err(), null, interactive(), epochs);
         Pretrain.Result r = Pretrain.run(new Pretrain.Options(fashionMnist, epochs, batchSize, lr, seed, out), progress, command);
-        System.err.printf(Locale.ROOT, "ferry: source test accuracy %.4f on %d images, trained in %.0f s; model written to %s%n",
+        err().printf(Locale.ROOT, "ferry: source test accuracy %.4f on %d images, trained in %.0f s; model written to %s%n",
                 r.testAccuracy(), 5000, r.seconds(), out);
-        return 0;
+        return OK;
     }
 }

@@ -2,17 +2,18 @@ package dev.ferry.cli;
 
 import dev.ferry.eval.EpochRecord;
 import dev.ferry.train.TrainListener;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
  * Training progress on stderr: a bar per epoch (redrawn in place on a terminal) with loss,
  * accuracy, images/s and ETA, then one summary line per epoch. With {@code --json} the same
- * per-epoch records also go to stdout as JSON lines.
+ * per-epoch records also go to stdout as JSON lines. Every write is flushed: a bar drawn in place
+ * has no line end to flush it, and the library's own lines reach the same stderr in between.
  */
 class ProgressBar implements TrainListener {
-    private final PrintStream err;
-    private final PrintStream jsonOut;
+    private final PrintWriter err;
+    private final PrintWriter jsonOut;
     private final boolean interactive;
     private final int totalEpochs;
     private long epochStart = System.nanoTime();
@@ -20,7 +21,7 @@ class ProgressBar implements TrainListener {
     /** Whether a bar drawn in place waits for its line's end. */
     private volatile boolean midLine;
 
-    ProgressBar(PrintStream err, PrintStream jsonOut, boolean interactive, int totalEpochs) {
+    ProgressBar(PrintWriter err, PrintWriter jsonOut, boolean interactive, int totalEpochs) {
         this.err = err;
         this.jsonOut = jsonOut;
         this.interactive = interactive;
@@ -30,6 +31,7 @@ class ProgressBar implements TrainListener {
     @Override
     public void phaseStarted(String description) {
         err.println("ferry: " + description);
+        err.flush();
     }
 
     @Override
@@ -41,8 +43,10 @@ class ProgressBar implements TrainListener {
             if (done == total) {
                 err.println();
             }
+            err.flush();
         } else if (!interactive && done == total) {
             err.println("ferry: cached backbone features of " + total + " images");
+            err.flush();
         }
     }
 
@@ -67,11 +71,13 @@ class ProgressBar implements TrainListener {
             err.print("\r" + " ".repeat(110) + "\r");
             midLine = false;
         }
+        err.flush();
     }
 
     @Override
     public void epochFinished(EpochRecord r, boolean best) {
         err.println(line(r, totalEpochs) + (best ? "  *best" : ""));
+        err.flush();
         if (jsonOut != null) {
             jsonOut.println(TrainCommand.GSON_LINE.toJson(r));
             jsonOut.flush();
@@ -83,6 +89,7 @@ class ProgressBar implements TrainListener {
         if (midLine) {
             err.println();
             midLine = false;
+            err.flush();
         }
     }
 

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Option;
         name = "summary",
         mixinStandardHelpOptions = true,
         description = "Print a ResNet's layout as the paper's Table 1: stages, output sizes, blocks, parameters, MACs.")
-public final class SummaryCommand implements Callable<Integer> {
+public final class SummaryCommand extends FerryCommand {
 
     @Option(names = "--arch", required = true, converter = Converters.ArchitectureConverter.class,
             description = "resnet18, resnet34, resnet50, resnet101 or resnet152")
@@ -43,14 +42,11 @@ public final class SummaryCommand implements Callable<Integer> {
             description = "Input shape CxHxW (default: ${DEFAULT-VALUE}).")
     Shape input;
 
-    @Option(names = "--json", description = "Print one JSON object on stdout.")
-    boolean json;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Mixin
+    JsonOption json = new JsonOption();
 
     @Override
-    public Integer call() {
+    protected int run() {
         ResNetConfig config = new ResNetConfig(arch, numClasses, width, stem, 0f, false);
         ResNet net = ResNet.create(config);
         Shape batch = new Shape(1, input.get(0), input.get(1), input.get(2));
@@ -64,8 +60,8 @@ public final class SummaryCommand implements Callable<Integer> {
         long params = net.parameterCount();
         long trainable = net.trainableParameterCount();
         long macs = net.macs(batch);
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        PrintWriter out = out();
+        if (json.on()) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("arch", arch.id());
             o.put("numClasses", numClasses);
@@ -81,8 +77,7 @@ public final class SummaryCommand implements Callable<Integer> {
         } else {
             out.print(renderTable(config, rows, params, trainable, macs));
         }
-        out.flush();
-        return 0;
+        return OK;
     }
 
     /** The text rendering: a Table 1-style grid plus totals. */

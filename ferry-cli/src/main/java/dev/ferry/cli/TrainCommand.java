@@ -3,7 +3,6 @@ package dev.ferry.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ferry.InputException;
-import dev.ferry.model.Architecture;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.PresetOverride;
@@ -13,14 +12,13 @@ import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
 import dev.ferry.workflow.TrainingRun;
 import dev.ferry.eval.MetricsText;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +33,7 @@ import picocli.CommandLine.Option;
             "Strategies: feature-extract (frozen backbone, cached features), fine-tune (all layers),",
             "unfreeze-from:layerN (stages before N frozen), two-stage (head first, then all), scratch (random init)."
         })
-public final class TrainCommand implements Callable<Integer> {
+public final class TrainCommand extends FerryCommand {
     static final Gson GSON_LINE = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     @CommandLine.Mixin
@@ -50,11 +48,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--val-split", defaultValue = "0.2", description = "Fraction held out per class when --val is absent (default: ${DEFAULT-VALUE}).")
     double valSplit;
 
-    @Option(names = "--weights", description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
-    String weights;
-
-    @Option(names = "--arch", converter = Converters.ArchitectureConverter.class, description = "Architecture (checked against the weights; needed for scratch without weights).")
-    Architecture arch;
+    @CommandLine.Mixin
+    WeightsOptions pretrained = new WeightsOptions();
 
     @Option(names = "--strategy", defaultValue = "fine-tune", description = "feature-extract, fine-tune, unfreeze-from:layerN, two-stage or scratch (default: ${DEFAULT-VALUE}).")
     String strategy;
@@ -114,20 +109,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--skip-bad", description = "Leave out unreadable images (listed in the report) instead of stopping.")
     boolean skipBad;
 
-    @Option(names = "--lenient", description = "Load weights even if some keys are missing or mis-shaped (they are listed).")
-    boolean lenient;
-
     @CommandLine.Mixin
     ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--json", description = "Per-epoch records as JSON lines on stdout (logs stay on stderr).")
     boolean json;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
+    protected int run() {
         ModelDirectory.Recorded recorded = resume ? TrainingRun.recorded(out) : null;
         RunRecord rec = recorded == null ? null : recorded.run();
         if (data == null && rec == null) {
@@ -176,17 +165,17 @@ public final class TrainCommand implements Callable<Integer> {
         double split = rec != null && !given("--val-split") ? rec.validationSplit() : valSplit;
         float drop = rec != null && !given("--dropout") ? rec.dropout() : dropout;
         int nThreads = threads.resolve();
-        PrintStream err = System.err;
+        PrintWriter err = err();
         PresetOverride override = presetOptions.override();
         TrainingRun run = TrainingRun.builder()
                 .data(trainData).validation(valData).validationSplit(split)
-                .weights(weights).arch(arch).config(cfg).dropout(drop).preset(override.isEmpty() ? null : override)
-                .out(out).resume(resume).skipBad(skipBad).threads(nThreads).lenient(lenient)
+                .weights(pretrained.weights).arch(pretrained.arch).config(cfg).dropout(drop).preset(override.isEmpty() ? null : override)
+                .out(out).resume(resume).skipBad(skipBad).threads(nThreads).lenient(pretrained.lenient)
                 .build();
-        ProgressBar progress = new ProgressBar(err, json ? System.out : null, System.console() != null, cfg.epochs());
+        ProgressBar progress = new ProgressBar(err, json ? out() : null, interactive(), cfg.epochs());
         TrainingRun.Outcome o;
         try {
-            o = run.run(progress, err);
+            o = run.run(progress, log(), Flags::of);
         } catch (dev.ferry.data.BadImagesException e) {
             e.badImages().forEach(b -> err.println("ferry: bad image: " + b.path() + ": " + b.reason()));
             throw e;
@@ -202,13 +191,9 @@ public final class TrainCommand implements Callable<Integer> {
             summary.put("bestEpoch", o.result().bestEpoch());
             summary.put("bestValAccuracy", o.result().bestValAccuracy());
             summary.put("trainSeconds", o.result().seconds());
-            System.out.println(GSON_LINE.toJson(summary));
+            out().println(GSON_LINE.toJson(summary));
         }
-        return 0;
-    }
-
-    private boolean given(String option) {
-        return spec.commandLine().getParseResult().hasMatchedOption(option);
+        return OK;
     }
 
     /**

@@ -240,7 +240,7 @@ class ResumeRulesTest {
             int kept = ModelDirectory.readRecorded(out).state().completedEpochs();
             assertTrue(last.startsWith("ferry: interrupted in epoch " + (kept + 1) + " of " + EPOCHS + ": " + out
                     + " keeps the checkpoint of epoch " + kept + " and the best model so far (epoch "), output);
-            assertTrue(last.endsWith("; ferry train --out " + out + " --resume continues"), last);
+            assertTrue(last.endsWith("; training again with --out " + out + " and --resume continues"), last);
             assertEquals(kept, info(out).getAsJsonArray("epochs").size(), "model.json's history matches the checkpoint");
             assertFalse(Files.exists(out.resolve(dev.ferry.workflow.OutLock.NAME)), "the lock is released");
             try (var files = Files.list(out)) {

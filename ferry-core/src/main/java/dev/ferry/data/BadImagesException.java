@@ -1,12 +1,14 @@
 package dev.ferry.data;
 
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import java.util.List;
 
 /**
  * A dataset contains bad image files; all of them are listed so the user can fix them in one go.
  *
- * <p>{@link #getMessage()} is one line: the count, the hint to use skip-bad, and the first few
+ * <p>{@link #getMessage()} is one line: the count, the hint to use {@link Setting#SKIP_BAD}, and the first few
  * files. A caller that wants one line per file prints {@link #badImages()}.
  */
 public final class BadImagesException extends InputException {
@@ -30,22 +32,23 @@ public final class BadImagesException extends InputException {
         return badImages;
     }
 
-    private static String message(List<BadImage> bad) {
+    private static Message message(List<BadImage> bad) {
         if (bad.isEmpty()) {
             throw new IllegalArgumentException("no bad images");
         }
         StringBuilder sb = new StringBuilder();
         sb.append(bad.size()).append(bad.size() == 1 ? " bad image" : " bad images")
-                .append(" (fix or remove them, or pass --skip-bad to leave them out): ");
+                .append(" (fix or remove them, or pass ");
+        StringBuilder rest = new StringBuilder(" to leave them out): ");
         for (int i = 0; i < Math.min(NAMED_IN_MESSAGE, bad.size()); i++) {
             if (i > 0) {
-                sb.append("; ");
+                rest.append("; ");
             }
-            sb.append(bad.get(i));
+            rest.append(bad.get(i));
         }
         if (bad.size() > NAMED_IN_MESSAGE) {
-            sb.append("; and ").append(bad.size() - NAMED_IN_MESSAGE).append(" more");
+            rest.append("; and ").append(bad.size() - NAMED_IN_MESSAGE).append(" more");
         }
-        return sb.toString();
+        return Message.of(sb, Setting.SKIP_BAD, rest);
     }
 }

@@ -3,7 +3,7 @@ package dev.ferry.data;
 /**
  * The EXIF orientation tag (0x0112) and the turn it asks for, as Pillow 9.4 reads and applies it
  * in {@code ImageOps.exif_transpose(Image.open(path).convert("RGB"))}. For JPEG, PNG and WebP it
- * is used only with {@code --exif-transpose}: torchvision's loader ignores the tag there, and so
+ * is used only when a preset's {@code exifTranspose} is set: torchvision's loader ignores the tag there, and so
  * does ferry by default. TIFF files are the exception: Pillow turns a TIFF upright by its own
  * orientation tag whenever it loads the pixels, so torchvision's loader does too, and
  * {@link ImageDecoder} always does the same (once, with or without the option).

@@ -9,6 +9,8 @@ import ai.djl.training.GradientCollector;
 import dev.ferry.platform.Engines;
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.model.Module;
 import dev.ferry.model.ResNet;
 import java.util.ArrayList;
@@ -41,7 +43,7 @@ import java.util.Map;
  * <p>The network is trained in place and not restored: the sweep is meant for a throwaway copy. It
  * trains what the first phase of the strategy trains (for two-stage, the head), with the strategy's
  * backbone rate factor, the configured optimizer, weight decay and label smoothing; the rates are
- * the head's, the scale of {@code --lr}.
+ * the head's, the scale of {@link TrainConfig#lr()}.
  */
 public final class LrFinder {
     /** Smoothing factor of the loss average. */
@@ -60,16 +62,18 @@ public final class LrFinder {
     public record Settings(double start, double end, int steps, int batchSize) {
         public Settings {
             if (!(start > 0) || Double.isInfinite(start)) {
-                throw new InputException("--start must be a positive rate, got " + start);
+                throw new InputException(Message.of(Setting.RANGE_START, " must be a positive rate, got ", start));
             }
             if (!(end > start) || Double.isInfinite(end)) {
-                throw new InputException("--end must be a finite rate above --start (" + start + "), got " + end);
+                throw new InputException(Message.of(Setting.RANGE_END, " must be a finite rate above ", Setting.RANGE_START, " (", start,
+                        "), got ", end));
             }
             if (steps < 2) {
-                throw new InputException("--steps must be at least 2, got " + steps);
+                throw new InputException(Message.of(Setting.RANGE_STEPS, " must be at least 2, got ", steps));
             }
             if (batchSize < 2) {
-                throw new InputException("--batch-size must be at least 2 (BatchNorm needs two images per step), got " + batchSize);
+                throw new InputException(Message.of(Setting.BATCH_SIZE,
+                        " must be at least 2 (BatchNorm needs two images per step), got ", batchSize));
             }
         }
 
@@ -192,8 +196,8 @@ public final class LrFinder {
             }
         }
         if (points.size() < 2) {
-            throw new FerryException(String.format(Locale.ROOT,
-                    "the loss is not finite from the first learning rate (%g) on; lower --start", settings.start()));
+            throw new FerryException(Message.of(String.format(Locale.ROOT,
+                    "the loss is not finite from the first learning rate (%g) on; lower ", settings.start()), Setting.RANGE_START));
         }
         double[] rates = points.stream().mapToDouble(p -> p[0]).toArray();
         double[] losses = points.stream().mapToDouble(p -> p[1]).toArray();

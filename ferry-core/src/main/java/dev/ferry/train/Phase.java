@@ -16,7 +16,7 @@ public record Phase(int firstTrainable, int epochs, double lrScale, double backb
 
     /**
      * The phases of a run made of {@code segments}: the first segment is the strategy's own plan;
-     * each later one (a run extended by {@code --resume --epochs}) repeats the last phase's layers
+     * each later one (a resumed run given more epochs) repeats the last phase's layers
      * and rates over its epochs with a fresh schedule, a warm restart.
      */
     public static java.util.List<Phase> plan(Strategy strategy, java.util.List<Integer> segments) {

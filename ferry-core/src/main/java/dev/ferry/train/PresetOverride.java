@@ -1,6 +1,8 @@
 package dev.ferry.train;
 
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.Preset;
 
 /**
@@ -32,8 +34,8 @@ public record PresetOverride(Integer resize, Integer crop, float[] mean, float[]
             return new Preset(
                     resize != null ? resize : base.resize(),
                     crop != null ? crop : base.crop(),
-                    mean != null ? triple(mean, "--mean") : base.mean(),
-                    std != null ? triple(std, "--std") : base.std(),
+                    mean != null ? triple(mean, Setting.MEAN) : base.mean(),
+                    std != null ? triple(std, Setting.STD) : base.std(),
                     base.interpolation(),
                     exifTranspose != null ? exifTranspose : base.exifTranspose());
         } catch (IllegalArgumentException e) {
@@ -41,12 +43,12 @@ public record PresetOverride(Integer resize, Integer crop, float[] mean, float[]
         }
     }
 
-    private static float[] triple(float[] v, String name) {
+    private static float[] triple(float[] v, Setting name) {
         if (v.length == 1) {
             return new float[] {v[0], v[0], v[0]};
         }
         if (v.length != 3) {
-            throw new InputException(name + " takes 1 or 3 values, got " + v.length);
+            throw new InputException(Message.of(name, " takes 1 or 3 values, got ", v.length));
         }
         return v;
     }

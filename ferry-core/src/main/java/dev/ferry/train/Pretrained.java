@@ -1,6 +1,8 @@
 package dev.ferry.train;
 
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.Interpolation;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
@@ -16,7 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Resolves a weights reference (the CLI's {@code --weights}): a weights file ({@code .pth} or safetensors), a ferry model
+ * Resolves a weights reference ({@link dev.ferry.Setting#WEIGHTS}): a weights file ({@code .pth} or safetensors), a ferry model
  * directory, or a known name such as {@code resnet50.IMAGENET1K_V2} (looked up in the cache and
  * downloaded into it when absent).
  *
@@ -65,8 +67,8 @@ public record Pretrained(String description, Path file, StateDict stateDict, Res
 
     private static void checkArch(Architecture requested, ResNetConfig found, Path file) {
         if (requested != null && requested != found.architecture()) {
-            throw new InputException("--arch " + requested.id() + " does not match the weights, which are "
-                    + found.architecture().id() + " (" + file + ")");
+            throw new InputException(Message.of(Setting.ARCHITECTURE, " ", requested.id(), " does not match the weights, which are ",
+                    found.architecture().id(), " (", file, ")"));
         }
     }
 }

@@ -8,6 +8,8 @@ import com.google.gson.reflect.TypeToken;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.Preset;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -20,12 +22,12 @@ import java.util.Objects;
 
 /**
  * What defines a training run, as its checkpoint records it: the network, the classes and how
- * many images each side has, the preprocessing and every hyper-parameter. {@code --resume}
- * continues exactly this run: a resumed run whose settings differ from the record is refused with
+ * many images each side has, the preprocessing and every hyper-parameter. A resumed run
+ * ({@link Setting#RESUME}) continues exactly this run: a resumed run whose settings differ from the record is refused with
  * the {@linkplain #differences differences}, as mixing two recipes in one model would describe
  * neither.
  *
- * @param weights the pretrained weights as given ({@code --weights}), or null
+ * @param weights the pretrained weights as given ({@link Setting#WEIGHTS}), or null
  * @param arch architecture id
  * @param width base width
  * @param stem stem id
@@ -108,53 +110,56 @@ public record RunRecord(
     }
 
     /**
-     * What {@code requested} changes about this run, one entry per setting ({@code "--lr: 0.01
-     * recorded, 0.003 now"}), in option order. The total epochs and the data folders' paths are not
-     * compared: the first is how a run is extended, the second may move with the same images.
+     * What {@code requested} changes about this run, one message per setting that differs
+     * ({@code "lr: 0.01 recorded, 0.003 now"} in the library's terms; what the user sets is a
+     * {@link Setting} reference, so a front end names it as its users do). The total epochs and the
+     * data folders' paths are not compared: the first is how a run is extended, the second may move
+     * with the same images.
      */
-    public List<String> differences(RunRecord requested) {
-        List<String> d = new ArrayList<>();
+    public List<Message> differences(RunRecord requested) {
+        List<Message> d = new ArrayList<>();
         TrainConfig a = config;
         TrainConfig b = requested.config;
         if (requested.weights != null && !Objects.equals(weights, requested.weights)) {
-            d.add(diff("--weights", weights, requested.weights));
+            d.add(diff(Setting.WEIGHTS, weights, requested.weights));
         }
-        compare(d, "--arch", arch, requested.arch);
+        compare(d, Setting.ARCHITECTURE, arch, requested.arch);
         compare(d, "width", width, requested.width);
         compare(d, "stem", stem, requested.stem);
         if (!classes.equals(requested.classes)) {
-            d.add("classes: " + String.join(", ", classes) + " recorded, " + String.join(", ", requested.classes) + " now");
+            d.add(diff("classes", String.join(", ", classes), String.join(", ", requested.classes)));
         }
         compare(d, "training images", trainImages, requested.trainImages);
         compare(d, "validation images", validationImages, requested.validationImages);
-        compare(d, "--strategy", a.strategy().summary(), b.strategy().summary());
-        compare(d, "--batch-size", a.batchSize(), b.batchSize());
-        compare(d, "--lr", a.lr(), b.lr());
-        compare(d, "--optimizer", a.optimizer().name().toLowerCase(Locale.ROOT), b.optimizer().name().toLowerCase(Locale.ROOT));
-        compare(d, "--schedule", a.schedule().name().toLowerCase(Locale.ROOT), b.schedule().name().toLowerCase(Locale.ROOT));
-        compare(d, "--warmup-epochs", a.warmupEpochs(), b.warmupEpochs());
-        compare(d, "--weight-decay", a.weightDecay(), b.weightDecay());
-        compare(d, "--label-smoothing", a.labelSmoothing(), b.labelSmoothing());
-        compare(d, "--early-stop", a.earlyStopPatience(), b.earlyStopPatience());
-        compare(d, "--seed", a.seed(), b.seed());
-        compare(d, "--dropout", dropout, requested.dropout);
-        compare(d, "--resize", preset.resize(), requested.preset.resize());
-        compare(d, "--crop", preset.crop(), requested.preset.crop());
-        compare(d, "--mean", Arrays.toString(preset.mean()), Arrays.toString(requested.preset.mean()));
-        compare(d, "--std", Arrays.toString(preset.std()), Arrays.toString(requested.preset.std()));
+        compare(d, Setting.STRATEGY, a.strategy().summary(), b.strategy().summary());
+        compare(d, Setting.BATCH_SIZE, a.batchSize(), b.batchSize());
+        compare(d, Setting.LEARNING_RATE, a.lr(), b.lr());
+        compare(d, Setting.OPTIMIZER, a.optimizer().name().toLowerCase(Locale.ROOT), b.optimizer().name().toLowerCase(Locale.ROOT));
+        compare(d, Setting.SCHEDULE, a.schedule().name().toLowerCase(Locale.ROOT), b.schedule().name().toLowerCase(Locale.ROOT));
+        compare(d, Setting.WARMUP_EPOCHS, a.warmupEpochs(), b.warmupEpochs());
+        compare(d, Setting.WEIGHT_DECAY, a.weightDecay(), b.weightDecay());
+        compare(d, Setting.LABEL_SMOOTHING, a.labelSmoothing(), b.labelSmoothing());
+        compare(d, Setting.EARLY_STOP, a.earlyStopPatience(), b.earlyStopPatience());
+        compare(d, Setting.SEED, a.seed(), b.seed());
+        compare(d, Setting.DROPOUT, dropout, requested.dropout);
+        compare(d, Setting.RESIZE, preset.resize(), requested.preset.resize());
+        compare(d, Setting.CROP, preset.crop(), requested.preset.crop());
+        compare(d, Setting.MEAN, Arrays.toString(preset.mean()), Arrays.toString(requested.preset.mean()));
+        compare(d, Setting.STD, Arrays.toString(preset.std()), Arrays.toString(requested.preset.std()));
         compare(d, "interpolation", preset.interpolation(), requested.preset.interpolation());
-        compare(d, "--exif-transpose", preset.exifTranspose(), requested.preset.exifTranspose());
+        compare(d, Setting.EXIF_TRANSPOSE, preset.exifTranspose(), requested.preset.exifTranspose());
         return d;
     }
 
-    private static void compare(List<String> out, String name, Object recorded, Object now) {
+    /** @param name a {@link Setting}, or the text naming what the user does not set directly */
+    private static void compare(List<Message> out, Object name, Object recorded, Object now) {
         if (!Objects.equals(recorded, now)) {
             out.add(diff(name, recorded, now));
         }
     }
 
-    private static String diff(String name, Object recorded, Object now) {
-        return name + ": " + recorded + " recorded, " + now + " now";
+    private static Message diff(Object name, Object recorded, Object now) {
+        return Message.of(name, ": ", recorded, " recorded, ", now, " now");
     }
 
     /** A {@link Strategy} as its {@link Strategy#description()} map. */

@@ -1,6 +1,8 @@
 package dev.ferry.train;
 
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.model.ResNet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,7 +31,7 @@ public sealed interface Strategy {
     record FeatureExtract(int cachedViews, boolean cache) implements Strategy {
         public FeatureExtract {
             if (cachedViews < 1) {
-                throw new InputException("--cached-views must be at least 1, got " + cachedViews);
+                throw new InputException(Message.of(Setting.CACHED_VIEWS, " must be at least 1, got ", cachedViews));
             }
         }
 
@@ -80,7 +82,7 @@ public sealed interface Strategy {
      * with a lower rate.
      *
      * @param headEpochs epochs of the first (frozen, cached) phase
-     * @param fineTuneLrFactor the second phase's rate relative to {@code --lr}
+     * @param fineTuneLrFactor the second phase's rate relative to the configured {@code lr}
      * @param backboneLrFactor the backbone's rate relative to the head's in the second phase
      */
     record TwoStage(int headEpochs, double fineTuneLrFactor, double backboneLrFactor) implements Strategy {

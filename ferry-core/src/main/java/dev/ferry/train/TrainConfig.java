@@ -1,6 +1,8 @@
 package dev.ferry.train;
 
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 
 /**
  * Hyper-parameters of one training run. Build with {@link #defaults(Strategy)} and the {@code with}
@@ -36,30 +38,33 @@ public record TrainConfig(
             throw new InputException("strategy, optimizer and schedule are required");
         }
         if (epochs < 1) {
-            throw new InputException("--epochs must be at least 1, got " + epochs);
+            throw new InputException(Message.of(Setting.EPOCHS, " must be at least 1, got ", epochs));
         }
         if (batchSize < 1) {
-            throw new InputException("--batch-size must be at least 1, got " + batchSize);
+            throw new InputException(Message.of(Setting.BATCH_SIZE, " must be at least 1, got ", batchSize));
         }
         if (!(lr > 0 && lr < 100)) {
-            throw new InputException("--lr must be a rate in (0, 100), got " + lr
-                    + (lr >= 100 ? " (rates above 1 already diverge for most networks)" : ""));
+            throw new InputException(Message.of(Setting.LEARNING_RATE, " must be a rate in (0, 100), got ", lr,
+                    lr >= 100 ? " (rates above 1 already diverge for most networks)" : ""));
         }
         if (strategy instanceof Strategy.TwoStage ts && ts.headEpochs() >= epochs) {
-            throw new InputException("two-stage: --head-epochs " + ts.headEpochs() + " leaves no epoch to fine-tune in --epochs "
-                    + epochs + "; --epochs must be more than --head-epochs");
+            throw new InputException(Message.of("two-stage: ", Setting.HEAD_EPOCHS, " ", ts.headEpochs(),
+                    " leaves no epoch to fine-tune in ", Setting.EPOCHS, " ", epochs, "; ", Setting.EPOCHS,
+                    " must be more than ", Setting.HEAD_EPOCHS));
         }
         if (!(warmupEpochs >= 0 && warmupEpochs <= epochs)) {
-            throw new InputException("--warmup-epochs must be in [0, epochs], got " + warmupEpochs);
+            throw new InputException(Message.of(Setting.WARMUP_EPOCHS, " must be in [0, ", Setting.EPOCHS, "], got ",
+                    warmupEpochs));
         }
         if (!(weightDecay >= 0 && weightDecay < 1)) {
-            throw new InputException("--weight-decay must be in [0, 1), got " + weightDecay);
+            throw new InputException(Message.of(Setting.WEIGHT_DECAY, " must be in [0, 1), got ", weightDecay));
         }
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-            throw new InputException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+            throw new InputException(Message.of(Setting.LABEL_SMOOTHING, " must be in [0, 1), got ", labelSmoothing));
         }
         if (earlyStopPatience < 0) {
-            throw new InputException("--early-stop must be 0 (off) or a patience in epochs, got " + earlyStopPatience);
+            throw new InputException(Message.of(Setting.EARLY_STOP, " must be 0 (off) or a patience in epochs, got ",
+                    earlyStopPatience));
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Where a run stands after an epoch: what a checkpoint stores besides the weights and the optimizer
- * state, and what {@code --resume} continues from.
+ * state, and what a resumed run continues from.
  *
  * @param completedEpochs epochs finished (all phases)
  * @param history one record per finished epoch

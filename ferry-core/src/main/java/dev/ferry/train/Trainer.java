@@ -9,6 +9,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import dev.ferry.platform.Engines;
 import dev.ferry.FerryException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.model.BatchNorm2d;
 import dev.ferry.model.Module;
 import dev.ferry.model.ResNet;
@@ -111,9 +113,9 @@ public final class Trainer {
                 if (val != null && !Double.isFinite(record.valLoss())) {
                     // The last steps can blow the weights up after every training loss was finite;
                     // such an epoch is never the best one nor saved.
-                    throw new FerryException(String.format(java.util.Locale.ROOT,
-                            "training diverged at epoch %d (validation loss %s); lower --lr (now %g)",
-                            epoch, record.valLoss(), config.lr()));
+                    throw new FerryException(Message.of(String.format(java.util.Locale.ROOT,
+                            "training diverged at epoch %d (validation loss %s); lower ", epoch, record.valLoss()),
+                            Setting.LEARNING_RATE, String.format(java.util.Locale.ROOT, " (now %g)", config.lr())));
                 }
                 boolean best = val == null
                         || Double.isNaN(state.bestValAccuracy())
@@ -190,9 +192,9 @@ public final class Trainer {
                     }
                     if (!Float.isFinite(loss)) {
                         optimizer.zeroGradients();
-                        throw new FerryException(String.format(java.util.Locale.ROOT,
-                                "training diverged at epoch %d, step %d (loss %s); lower --lr (now %g)",
-                                epoch, s + 1, loss, config.lr()));
+                        throw new FerryException(Message.of(String.format(java.util.Locale.ROOT,
+                                "training diverged at epoch %d, step %d (loss %s); lower ", epoch, s + 1, loss),
+                                Setting.LEARNING_RATE, String.format(java.util.Locale.ROOT, " (now %g)", config.lr())));
                     }
                     optimizer.step(lr);
                     correct += countCorrect(logits, idx, train);

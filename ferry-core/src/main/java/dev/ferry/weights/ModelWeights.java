@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.BlockType;
 import dev.ferry.model.ResNet;
@@ -184,9 +186,9 @@ public final class ModelWeights {
         boolean problems = !missing.isEmpty() || !unexpected.isEmpty() || !mismatched.isEmpty();
         if (problems && !lenient) {
             List<String> lines = report.lines();
-            throw new InputException("weights do not fit " + net.config().architecture().id()
-                    + " (width " + net.config().width() + ", " + net.config().stem().id() + " stem): "
-                    + String.join("; ", lines.subList(1, lines.size())) + " (" + file + "; --lenient loads what fits)");
+            throw new InputException(Message.of("weights do not fit ", net.config().architecture().id(),
+                    " (width ", net.config().width(), ", ", net.config().stem().id(), " stem): ",
+                    String.join("; ", lines.subList(1, lines.size())), " (", file, "; ", Setting.LENIENT, " loads what fits)"));
         }
         try (NDManager scratch = target.values().iterator().next().getArray().getManager().newSubManager()) {
             for (Map.Entry<String, Tensor> e : toLoad.entrySet()) {

@@ -2,6 +2,8 @@ package dev.ferry.workflow;
 
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -52,8 +54,8 @@ public final class OutLock implements AutoCloseable {
             } catch (FileAlreadyExistsException e) {
                 String owner = read(file);
                 if (owner != null && alive(owner)) {
-                    throw new InputException("another ferry run (pid " + owner.replace(" ", " on ") + ") is writing to " + dir
-                            + "; wait for it or choose another --out (a lock left by a run that is gone is taken over)");
+                    throw new InputException(Message.of("another ferry run (pid ", owner.replace(" ", " on "), ") is writing to ", dir,
+                            "; wait for it or choose another ", Setting.OUT, " (a lock left by a run that is gone is taken over)"));
                 }
                 try {
                     Files.deleteIfExists(file); // stale: its process is gone

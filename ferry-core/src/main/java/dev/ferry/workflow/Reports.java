@@ -57,7 +57,7 @@ public final class Reports {
         if (!skipped.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             skipped.forEach(s -> sb.append(s.path()).append(": ").append(s.reason()).append('\n'));
-            b.text("Skipped images (--skip-bad)", sb.toString());
+            b.text("Skipped images (unreadable, left out)", sb.toString());
         }
         return ReportWriter.write(b.build(), dir);
     }
@@ -95,7 +95,7 @@ public final class Reports {
         if (!skipped.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             skipped.forEach(s -> sb.append(s.path()).append(": ").append(s.reason()).append('\n'));
-            b.text("Skipped images (--skip-bad)", sb.toString());
+            b.text("Skipped images (unreadable, left out)", sb.toString());
         }
         return ReportWriter.write(b.build(), dir);
     }

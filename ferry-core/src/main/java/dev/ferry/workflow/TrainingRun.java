@@ -21,6 +21,8 @@ import ai.djl.ndarray.NDManager;
 import dev.ferry.platform.DiskSpace;
 import dev.ferry.platform.Engines;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.DatasetSplit;
@@ -39,6 +41,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A whole transfer-learning run, as the CLI's {@code ferry train} does it: read and check the image
@@ -108,7 +111,7 @@ public final class TrainingRun {
 
     /**
      * The run a model directory's checkpoint records, for a front end that fills in the settings
-     * a {@code --resume} leaves out.
+     * a resumed run ({@link Setting#RESUME}) leaves out.
      *
      * @throws InputException when {@code out} holds no resumable run
      */
@@ -117,11 +120,20 @@ public final class TrainingRun {
     }
 
     /**
-     * Runs: everything is checked before anything is written, and {@code --out} is locked, checked
+     * Runs: everything is checked before anything is written, and {@code out} is locked, checked
      * for free space and written to before the images are decoded. An interrupt (SIGINT, SIGTERM)
-     * waits for an epoch's files being written and says in one line on {@code log} what is kept.
+     * waits for an epoch's files being written and says in one line on {@code log} what is kept,
+     * naming settings in the library's terms.
      */
     public Outcome run(TrainListener listener, PrintStream log) {
+        return run(listener, log, Setting::libraryName);
+    }
+
+    /**
+     * Runs as {@link #run(TrainListener, PrintStream)} does, with the lines on {@code log} that
+     * refer to settings naming each by {@code names} (a front end's own names for them).
+     */
+    public Outcome run(TrainListener listener, PrintStream log, Function<? super Setting, String> names) {
         Options o = options;
         checkOut(o.out(), o.resume(), o.data(), o.validation());
         ModelDirectory.Recorded recorded = o.resume() ? ModelDirectory.readRecorded(o.out()) : null;
@@ -161,7 +173,7 @@ public final class TrainingRun {
         List<Phase> phases = Phase.plan(runConfig.strategy(), run.segments());
         totalEpochs = runConfig.epochs();
 
-        Thread hook = new Thread(() -> interrupted(listener, log, o.out()), "ferry-interrupt");
+        Thread hook = new Thread(() -> interrupted(listener, log, o.out(), names), "ferry-interrupt");
         try (OutLock lock = OutLock.take(o.out());
                 NDManager manager = Engines.newManager()) {
             Runtime.getRuntime().addShutdownHook(hook);
@@ -175,7 +187,7 @@ public final class TrainingRun {
             RunRecord counted = run.withImageCounts(split.train().size(), split.validation().size());
             if (recorded != null) {
                 // The same settings on other images (some added, or skipped now): not the recorded run.
-                List<String> counts = recorded.run().differences(counted);
+                List<Message> counts = recorded.run().differences(counted);
                 if (!counts.isEmpty()) {
                     throw refusal(o.out(), counts);
                 }
@@ -272,7 +284,7 @@ public final class TrainingRun {
      */
     static RunRecord continuation(ModelDirectory.Recorded recorded, RunRecord requested, Path out, PrintStream log) {
         RunRecord r = recorded.run();
-        List<String> diffs = r.differences(requested);
+        List<Message> diffs = r.differences(requested);
         if (!diffs.isEmpty()) {
             throw refusal(out, diffs);
         }
@@ -282,17 +294,18 @@ public final class TrainingRun {
         int patience = r.config().earlyStopPatience();
         boolean stoppedEarly = patience > 0 && state.stale() >= patience && state.completedEpochs() < total;
         if (want < total) {
-            throw new InputException("--epochs " + want + " is fewer than the " + total + " epochs of the run in " + out
-                    + ": a resumed run completes its schedule; pass --epochs " + total + " (or more, to extend it)");
+            throw new InputException(Message.of(Setting.EPOCHS, " ", want, " is fewer than the ", total, " epochs of the run in ", out,
+                    ": a resumed run completes its schedule; pass ", Setting.EPOCHS, " ", total, " (or more, to extend it)"));
         }
         if (stoppedEarly) {
-            throw new InputException("the run in " + out + " stopped early at epoch " + state.completedEpochs() + " ("
-                    + patience + " epochs without a better validation accuracy): there is nothing to resume; train into a new --out to train longer");
+            throw new InputException(Message.of("the run in ", out, " stopped early at epoch ", state.completedEpochs(), " (",
+                    patience, " epochs without a better validation accuracy): there is nothing to resume; train into a new ",
+                    Setting.OUT, " to train longer"));
         }
         if (want == total) {
             if (state.completedEpochs() >= total) {
-                throw new InputException("nothing to resume: the run in " + out + " finished all " + total
-                        + " epochs; pass --epochs more than " + total + " to extend it");
+                throw new InputException(Message.of("nothing to resume: the run in ", out, " finished all ", total,
+                        " epochs; pass ", Setting.EPOCHS, " more than ", total, " to extend it"));
             }
             return r;
         }
@@ -307,10 +320,10 @@ public final class TrainingRun {
         return extended;
     }
 
-    private static InputException refusal(Path out, List<String> diffs) {
-        return new InputException("--resume continues the run recorded in " + out + ", but " + diffs.size()
-                + (diffs.size() == 1 ? " setting differs" : " settings differ") + " from it: " + String.join("; ", diffs)
-                + "; leave them out to continue that run, or train into a new --out");
+    private static InputException refusal(Path out, List<Message> diffs) {
+        return new InputException(Message.of(Setting.RESUME, " continues the run recorded in ", out, ", but ", diffs.size(),
+                diffs.size() == 1 ? " setting differs" : " settings differ", " from it: ", Message.join("; ", diffs),
+                "; leave them out to continue that run, or train into a new ", Setting.OUT));
     }
 
     /**
@@ -334,7 +347,7 @@ public final class TrainingRun {
     }
 
     /** The shutdown hook: waits for an epoch's files being written, then says what is kept. */
-    private void interrupted(TrainListener listener, PrintStream log, Path out) {
+    private void interrupted(TrainListener listener, PrintStream log, Path out, Function<? super Setting, String> names) {
         boolean locked = false;
         try {
             locked = saving.tryLock(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -343,28 +356,28 @@ public final class TrainingRun {
         }
         // Holding the lock keeps a later epoch from starting its writes while the JVM halts.
         listener.interrupted();
-        log.println("ferry: " + interruptionNote(out, locked));
+        log.println("ferry: " + interruptionNote(out, locked).render(names));
         log.flush();
     }
 
-    private String interruptionNote(Path out, boolean settled) {
+    private Message interruptionNote(Path out, boolean settled) {
         if (finished) {
-            return "interrupted after training finished: the model in " + out + " is complete";
+            return Message.of("interrupted after training finished: the model in ", out, " is complete");
         }
         TrainState s = saved;
         int total = totalEpochs;
         if (s == null || s.completedEpochs() == 0) {
-            return "interrupted in epoch 1 of " + total + ", before its first checkpoint: nothing was kept in " + out;
+            return Message.of("interrupted in epoch 1 of ", total, ", before its first checkpoint: nothing was kept in ", out);
         }
         String best = s.bestEpoch() > 0
                 ? " and the best model so far (epoch " + s.bestEpoch()
                         + (Double.isNaN(s.bestValAccuracy()) ? "" : String.format(java.util.Locale.ROOT,
                                 ", validation accuracy %.4f", s.bestValAccuracy())) + ")"
                 : "";
-        return "interrupted in epoch " + Math.min(total, s.completedEpochs() + 1) + " of " + total + ": " + out
-                + " keeps the checkpoint of epoch " + s.completedEpochs() + best
-                + (settled ? "" : " (a write was still in progress)")
-                + "; ferry train --out " + out + " --resume continues";
+        return Message.of("interrupted in epoch ", Math.min(total, s.completedEpochs() + 1), " of ", total, ": ", out,
+                " keeps the checkpoint of epoch ", s.completedEpochs(), best,
+                settled ? "" : " (a write was still in progress)",
+                "; training again with ", Setting.OUT, " ", out, " and ", Setting.RESUME, " continues");
     }
 
     /** What ferry itself writes into a model directory (and its hidden temporary files). */
@@ -374,15 +387,15 @@ public final class TrainingRun {
 
     private static void checkOut(Path out, boolean resume, Path data, Path validation) {
         if (out == null) {
-            throw new InputException("an output model directory (--out) is required");
+            throw new InputException(Message.of("an output model directory (", Setting.OUT, ") is required"));
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new InputException("--out is a file, not a folder: " + out);
+            throw new InputException(Message.of(Setting.OUT, " is a file, not a folder: ", out));
         }
         for (Path images : new Path[] {data, validation}) {
             if (images != null && inside(out, images)) {
-                throw new InputException("--out " + out + " is inside the image folder " + images
-                        + ": ferry would write its files among the images it reads; choose a folder outside it");
+                throw new InputException(Message.of(Setting.OUT, " ", out, " is inside the image folder ", images,
+                        ": ferry would write its files among the images it reads; choose a folder outside it"));
             }
         }
         if (Files.isDirectory(out) && !Files.isRegularFile(out.resolve(ModelDirectory.INFO))) {
@@ -392,17 +405,18 @@ public final class TrainingRun {
                         .filter(n -> !OWN_FILES.contains(n) && !(n.startsWith(".") && n.endsWith(".tmp")))
                         .sorted().forEach(foreign::add);
             } catch (java.io.IOException e) {
-                throw new InputException("cannot list --out " + out + ": " + e.getMessage(), e);
+                throw new InputException(Message.of("cannot list ", Setting.OUT, " ", out, ": ", e.getMessage()), e);
             }
             if (!foreign.isEmpty()) {
-                throw new InputException("--out " + out + " is not empty and not a ferry model directory (it holds "
-                        + String.join(", ", foreign.subList(0, Math.min(3, foreign.size())))
-                        + (foreign.size() > 3 ? " and " + (foreign.size() - 3) + " more" : "")
-                        + "); choose a new or empty folder");
+                throw new InputException(Message.of(Setting.OUT, " ", out, " is not empty and not a ferry model directory (it holds ",
+                        String.join(", ", foreign.subList(0, Math.min(3, foreign.size()))),
+                        foreign.size() > 3 ? " and " + (foreign.size() - 3) + " more" : "",
+                        "); choose a new or empty folder"));
             }
         }
         if (!resume && Files.isRegularFile(out.resolve(ModelDirectory.INFO))) {
-            throw new InputException("model directory " + out + " already holds a model; pass --resume to continue it or choose another --out");
+            throw new InputException(Message.of("model directory ", out, " already holds a model; pass ", Setting.RESUME,
+                    " to continue it or choose another ", Setting.OUT));
         }
         if (resume && !Files.isRegularFile(out.resolve(ModelDirectory.CHECKPOINT))) {
             throw new InputException("nothing to resume: no " + ModelDirectory.CHECKPOINT + " in " + out);
@@ -516,13 +530,13 @@ public final class TrainingRun {
 
         public TrainingRun build() {
             if (data == null) {
-                throw new InputException("--data is required");
+                throw new InputException(Message.of(Setting.DATA, " is required"));
             }
             if (validation == null && !(validationSplit > 0 && validationSplit < 1)) {
-                throw new InputException("--val-split must be in (0, 1), got " + validationSplit);
+                throw new InputException(Message.of(Setting.VALIDATION_SPLIT, " must be in (0, 1), got ", validationSplit));
             }
             if (!(dropout >= 0 && dropout < 1)) {
-                throw new InputException("--dropout must be in [0, 1), got " + dropout);
+                throw new InputException(Message.of(Setting.DROPOUT, " must be in [0, 1), got ", dropout));
             }
             return new TrainingRun(new Options(data, validation, validationSplit, weights, arch, config, dropout,
                     preset, out, resume, skipBad, threads, lenient));

@@ -1,6 +1,8 @@
 package dev.ferry.workflow;
 
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
@@ -37,11 +39,12 @@ record TrainingStart(Pretrained pretrained, ResNetConfig network, Preset preset,
             PresetOverride override, PrintStream log) {
         Pretrained pretrained = weights == null ? null : Pretrained.resolve(weights, arch, log);
         if (pretrained == null && strategy.usesPretrainedWeights()) {
-            throw new InputException("--weights is required for strategy " + strategy.id()
-                    + " (only scratch trains without pretrained weights)");
+            throw new InputException(Message.of(Setting.WEIGHTS, " is required for strategy ", strategy.id(),
+                    " (only scratch trains without pretrained weights)"));
         }
         if (pretrained == null && arch == null) {
-            throw new InputException("--arch is required when training from scratch without --weights");
+            throw new InputException(Message.of(Setting.ARCHITECTURE, " is required when training from scratch without ",
+                    Setting.WEIGHTS));
         }
         ResNetConfig base = pretrained != null ? pretrained.config() : ResNetConfig.of(arch, classes.size());
         Preset weightsPreset = pretrained != null ? pretrained.preset() : Preset.imagenetV1();

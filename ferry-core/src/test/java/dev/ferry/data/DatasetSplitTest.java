@@ -167,7 +167,7 @@ class DatasetSplitTest {
         }
         assertEquals(expected, actual);
         assertFalse(e.getMessage().contains("\n"));
-        assertTrue(e.getMessage().startsWith("5 bad images (fix or remove them, or pass --skip-bad to leave them out): "),
+        assertTrue(e.getMessage().startsWith("5 bad images (fix or remove them, or pass skipBad to leave them out): "),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith("; and 2 more"), e.getMessage());
 

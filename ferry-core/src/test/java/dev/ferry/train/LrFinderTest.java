@@ -209,7 +209,7 @@ class LrFinderTest {
         assertThrows(InputException.class, () -> new LrFinder.Settings(1e-7, Double.POSITIVE_INFINITY, 100, 8));
         assertThrows(InputException.class, () -> new LrFinder.Settings(1e-7, 10, 1, 8));
         InputException b = assertThrows(InputException.class, () -> new LrFinder.Settings(1e-7, 10, 100, 1));
-        assertTrue(b.getMessage().contains("--batch-size"), b.getMessage());
+        assertEquals("batchSize must be at least 2 (BatchNorm needs two images per step), got 1", b.getMessage());
         LrFinder.Settings d = LrFinder.Settings.defaults(16);
         assertEquals(1e-7, d.rate(0), 0.0);
         assertEquals(10, d.rate(99), 1e-12);

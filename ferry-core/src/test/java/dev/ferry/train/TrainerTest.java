@@ -96,7 +96,7 @@ class TrainerTest {
             dev.ferry.FerryException e = org.junit.jupiter.api.Assertions.assertThrows(dev.ferry.FerryException.class,
                     () -> new Trainer(cfg, null).train(net, synthetic(8, 1, false), poisoned, m, recording, null, null));
             assertTrue(e.getMessage().startsWith("training diverged at epoch 1 (validation loss "), e.getMessage());
-            assertTrue(e.getMessage().contains("lower --lr"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("; lower lr (now 0.0500000)"), e.getMessage());
             assertEquals(java.util.List.of(), saved, "no epoch reached the checkpointer");
         }
     }
