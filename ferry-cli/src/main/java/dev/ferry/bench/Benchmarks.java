@@ -19,6 +19,7 @@ import dev.ferry.data.Preset;
 import dev.ferry.data.Sample;
 import dev.ferry.model.FusedResNet;
 import dev.ferry.model.InferenceNetwork;
+import dev.ferry.model.InferencePlan;
 import dev.ferry.model.OrtResNet;
 import dev.ferry.model.Module;
 import dev.ferry.model.ResNet;
@@ -35,7 +36,6 @@ import dev.ferry.train.TrainConfig;
 import dev.ferry.train.Trainer;
 import dev.ferry.weights.ModelWeights;
 import dev.ferry.weights.StateDict;
-import dev.ferry.weights.Tensor;
 import dev.ferry.weights.WeightsReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -167,7 +167,7 @@ public final class Benchmarks {
             boolean spinWait, Map<String, Object> out) {
         if (engine == InferenceNetwork.Engine.ONNXRUNTIME) {
             ResNet structure = ResNet.create(ResNetConfig.of(o.arch(), 1000));
-            return OrtResNet.of(structure, BenchWeights.randomValue(structure, o.seed()), o.threads(), spinWait);
+            return OrtResNet.of(InferencePlan.of(structure), BenchWeights.randomValue(structure, o.seed()), o.threads(), spinWait);
         }
         libtorch(o, out);
         NDManager m = Engines.newManager();
@@ -320,10 +320,7 @@ public final class Benchmarks {
         float[] px = new EvalTransform(Preset.imagenetV1()).apply(ImageDecoder.decode(image));
         float[] logits;
         if (engine == InferenceNetwork.Engine.ONNXRUNTIME) {
-            try (OrtResNet net = OrtResNet.of(structure, key -> {
-                Tensor t = sd.get(key);
-                return t == null ? null : t.floats();
-            }, o.threads(), false)) {
+            try (OrtResNet net = OrtResNet.of(InferencePlan.of(structure), ModelWeights.values(sd), o.threads(), false)) {
                 logits = net.forward(px, 1, SIDE, SIDE);
             }
         } else {

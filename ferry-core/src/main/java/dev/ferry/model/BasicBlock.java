@@ -1,7 +1,5 @@
 package dev.ferry.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.training.ParameterStore;
 import java.util.List;
 
 /** Two 3x3 convolutions (ResNet-18/34); the stride, if any, is on the first. Expansion 1. */
@@ -26,16 +24,8 @@ public final class BasicBlock extends ResidualBlock {
     }
 
     @Override
-    protected NDArray branch(ParameterStore ps, NDArray x, boolean training) {
-        NDArray a = convBn(conv1, bn1, ps, x, training, true);
-        NDArray b = convBn(conv2, bn2, ps, a, training, false);
-        a.close();
-        return b;
-    }
-
-    @Override
-    protected List<Module> branchModules() {
-        return List.of(conv1, bn1, conv2, bn2);
+    public List<ConvBn> branchLayers() {
+        return List.of(new ConvBn("conv1", conv1, "bn1", bn1), new ConvBn("conv2", conv2, "bn2", bn2));
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.ferry.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.training.ParameterStore;
 import java.util.List;
 
 /**
@@ -35,18 +33,8 @@ public final class Bottleneck extends ResidualBlock {
     }
 
     @Override
-    protected NDArray branch(ParameterStore ps, NDArray x, boolean training) {
-        NDArray a = convBn(conv1, bn1, ps, x, training, true);
-        NDArray b = convBn(conv2, bn2, ps, a, training, true);
-        a.close();
-        NDArray c = convBn(conv3, bn3, ps, b, training, false);
-        b.close();
-        return c;
-    }
-
-    @Override
-    protected List<Module> branchModules() {
-        return List.of(conv1, bn1, conv2, bn2, conv3, bn3);
+    public List<ConvBn> branchLayers() {
+        return List.of(new ConvBn("conv1", conv1, "bn1", bn1), new ConvBn("conv2", conv2, "bn2", bn2), new ConvBn("conv3", conv3, "bn3", bn3));
     }
 
     @Override

@@ -4,20 +4,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.pooling.Pool;
 import dev.ferry.platform.ConvLayout;
 import dev.ferry.platform.ConvPaths;
 import dev.ferry.platform.PointwiseConv;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
 
 /**
- * An inference-only copy of a {@link ResNet} with every BatchNorm folded into the convolution before
- * it: {@code bn(conv(x, W))} becomes {@code conv(x, W * s) + (beta - mean * s)} with
- * {@code s = gamma / sqrt(running_var + eps)}, per output channel.
+ * The {@link InferencePlan} of a {@link ResNet} run on libtorch: every BatchNorm folded into the
+ * convolution before it, {@code bn(conv(x, W))} becoming {@code conv(x, W * s) + (beta - mean * s)}
+ * with {@code s = gamma / sqrt(running_var + eps)}, per output channel.
+ *
+ * <p>Kept beside {@link OrtResNet} (the default, about 1.3-1.9x faster) as the inference engine that
+ * shares training's native library: {@code -Dferry.inference=libtorch} selects it where ONNX Runtime
+ * cannot run, and the tests hold the two engines to the same logits.
  *
  * <p>In inference mode a BatchNorm is a fixed per-channel affine map, so folding it is exact up to
  * float rounding (the tests hold the logits to 1e-5 relative). The folded network runs one
@@ -42,6 +44,8 @@ public final class FusedResNet implements InferenceNetwork {
     private final List<Block> blocks;
     private final NDArray fcWeight;
     private final NDArray fcBias;
+    /** The manager {@link #standalone} opened for this network, closed with it; else null. */
+    private NDManager owner;
 
     /** A convolution with its BatchNorm folded in: weight (out, in, k, k), bias (out). */
     private record ConvBias(NDArray weight, NDArray bias, int stride, int padding, PointwiseConv pointwise) {
@@ -84,33 +88,34 @@ public final class FusedResNet implements InferenceNetwork {
      * @param layout the memory layout of activations and weights (see the class comment)
      */
     public static FusedResNet of(ResNet net, NDManager manager, ConvLayout layout) {
+        return of(InferencePlan.of(net), InferencePlan.valuesOf(net), manager, layout);
+    }
+
+    /**
+     * Runs {@code plan} with the values {@code values} returns for each state_dict key.
+     *
+     * @param manager the new network's arrays live in a sub-manager of this one
+     * @throws IllegalArgumentException if a value is missing or has the wrong length
+     */
+    public static FusedResNet of(InferencePlan plan, Function<String, float[]> values, NDManager manager, ConvLayout layout) {
         boolean channelsLast = layout == ConvLayout.CHANNELS_LAST;
         NDManager own = manager.newSubManager();
         try {
-            ConvBias stem = fold(net.conv1(), net.bn1(), own, channelsLast);
+            PointwiseConv pointwise = ConvPaths.current().pointwise();
+            ConvBias stem = load(plan.stem(), values, own, channelsLast, pointwise);
             List<Block> blocks = new ArrayList<>();
-            for (Sequential stage : net.stages()) {
-                for (Module m : stage.modules()) {
-                    ResidualBlock block = (ResidualBlock) m;
-                    List<Module> mods = block.branchModules();
-                    List<ConvBias> branch = new ArrayList<>();
-                    for (int i = 0; i < mods.size(); i += 2) {
-                        branch.add(fold((Conv2d) mods.get(i), (BatchNorm2d) mods.get(i + 1), own, channelsLast));
-                    }
-                    ConvBias down = null;
-                    if (block.hasDownsample()) {
-                        List<Module> d = block.downsample().modules();
-                        down = fold((Conv2d) d.get(0), (BatchNorm2d) d.get(1), own, channelsLast);
-                    }
-                    blocks.add(new Block(List.copyOf(branch), down));
+            for (InferencePlan.Block block : plan.blocks()) {
+                List<ConvBias> branch = new ArrayList<>();
+                for (InferencePlan.Conv c : block.branch()) {
+                    branch.add(load(c, values, own, channelsLast, pointwise));
                 }
+                ConvBias down = block.identity() ? null : load(block.shortcut(), values, own, channelsLast, pointwise);
+                blocks.add(new Block(List.copyOf(branch), down));
             }
-            Map<String, Parameter> fc = state(net.fc());
-            NDArray w = fc.get("weight").getArray().duplicate();
-            NDArray b = fc.get("bias").getArray().duplicate();
-            w.attach(own);
-            b.attach(own);
-            return new FusedResNet(net.config(), own, channelsLast, stem, List.copyOf(blocks), w, b);
+            InferencePlan.Head head = plan.head();
+            NDArray w = owned(own, head.weight(values), new Shape(head.out(), head.in()));
+            NDArray b = owned(own, head.bias(values), new Shape(head.out()));
+            return new FusedResNet(plan.config(), own, channelsLast, stem, List.copyOf(blocks), w, b);
         } catch (RuntimeException | Error e) {
             own.close();
             throw e;
@@ -118,47 +123,51 @@ public final class FusedResNet implements InferenceNetwork {
     }
 
     /**
-     * {@code W' = W * s}, {@code b' = beta - mean * s}, {@code s = gamma / sqrt(var + eps)}, computed
-     * on the host in double precision, so that the folding adds no rounding beyond the final cast.
-     * The host does it in one pass per layer; as libtorch operations it would be a dozen small
-     * calls per layer, each paying libtorch's per-call and thread start-up costs. With {@code
-     * channelsLast} the weight is written in NHWC order and handed out as an NCHW-shaped view.
+     * {@code plan} on libtorch in a manager of its own, closed with the network: for a process that
+     * has no libtorch arrays otherwise (prediction from a weights file).
      */
-    private static ConvBias fold(Conv2d conv, BatchNorm2d bn, NDManager own, boolean channelsLast) {
-        Map<String, Parameter> p = state(bn);
-        float[] gamma = p.get("weight").getArray().toFloatArray();
-        float[] beta = p.get("bias").getArray().toFloatArray();
-        float[] mean = p.get("running_mean").getArray().toFloatArray();
-        float[] var = p.get("running_var").getArray().toFloatArray();
-        float[] w = conv.weight().getArray().toFloatArray();
-        int out = conv.outChannels();
-        int in = conv.inChannels();
-        int k = conv.kernel();
-        float[] folded = new float[w.length];
-        float[] bias = new float[out];
-        for (int o = 0; o < out; o++) {
-            double scale = gamma[o] / Math.sqrt((double) var[o] + BatchNorm2d.EPS);
-            bias[o] = (float) (beta[o] - mean[o] * scale);
-            for (int i = 0; i < in; i++) {
-                for (int y = 0; y < k; y++) {
-                    for (int x = 0; x < k; x++) {
-                        int src = ((o * in + i) * k + y) * k + x;
-                        int dst = channelsLast ? ((o * k + y) * k + x) * in + i : src;
-                        folded[dst] = (float) (w[src] * scale);
+    public static FusedResNet standalone(InferencePlan plan, Function<String, float[]> values) {
+        NDManager base = dev.ferry.platform.Engines.newManager();
+        try {
+            FusedResNet net = of(plan, values, base, ConvLayout.CHANNELS_LAST);
+            net.owner = base;
+            return net;
+        } catch (RuntimeException | Error e) {
+            base.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The plan's folded convolution as libtorch arrays. With {@code channelsLast} the weight is
+     * written in NHWC order and handed out as an NCHW-shaped view. The ReLU after it is applied by
+     * the caller, which knows when the input can be freed.
+     */
+    private static ConvBias load(InferencePlan.Conv c, Function<String, float[]> values, NDManager own,
+                                 boolean channelsLast, PointwiseConv pointwise) {
+        InferencePlan.Folded f = c.fold(values);
+        int out = c.out();
+        int in = c.in();
+        int k = c.kernel();
+        NDArray weight;
+        if (channelsLast) {
+            float[] nhwc = new float[f.weight().length];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < in; i++) {
+                    for (int y = 0; y < k; y++) {
+                        for (int x = 0; x < k; x++) {
+                            nhwc[((o * k + y) * k + x) * in + i] = f.weight()[((o * in + i) * k + y) * k + x];
+                        }
                     }
                 }
             }
-        }
-        NDArray weight;
-        if (channelsLast) {
-            try (NDArray nhwc = owned(own, folded, new Shape(out, k, k, in))) {
-                weight = nhwc.transpose(0, 3, 1, 2);
+            try (NDArray view = owned(own, nhwc, new Shape(out, k, k, in))) {
+                weight = view.transpose(0, 3, 1, 2);
             }
         } else {
-            weight = owned(own, folded, new Shape(out, in, k, k));
+            weight = owned(own, f.weight(), new Shape(out, in, k, k));
         }
-        return new ConvBias(weight, owned(own, bias, new Shape(out)), conv.stride(), conv.padding(),
-                ConvPaths.current().pointwise());
+        return new ConvBias(weight, owned(own, f.bias(), new Shape(out)), c.stride(), c.padding(), pointwise);
     }
 
     /**
@@ -169,12 +178,6 @@ public final class FusedResNet implements InferenceNetwork {
         try (NDArray wrapped = own.create(values, shape)) {
             return wrapped.duplicate();
         }
-    }
-
-    private static Map<String, Parameter> state(Module m) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        m.collectState("", out);
-        return out;
     }
 
     /** The structure the network was built with. */
@@ -265,5 +268,8 @@ public final class FusedResNet implements InferenceNetwork {
     @Override
     public void close() {
         manager.close();
+        if (owner != null) {
+            owner.close();
+        }
     }
 }

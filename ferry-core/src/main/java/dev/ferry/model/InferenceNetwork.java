@@ -31,6 +31,9 @@ public interface InferenceNetwork extends AutoCloseable {
         }
     }
 
+    /** The structure of the network (classes, feature dimension). */
+    ResNetConfig config();
+
     /** Logits of {@code n} normalised images (N x 3 x H x W, row-major): N x classes, row-major. */
     float[] forward(float[] images, int n, int height, int width);
 
@@ -56,5 +59,25 @@ public interface InferenceNetwork extends AutoCloseable {
             case ONNXRUNTIME -> OrtResNet.of(net, OrtResNet.defaultThreads());
             case LIBTORCH -> FusedResNet.of(net, manager);
         };
+    }
+
+    /**
+     * {@code plan} with the values {@code values} returns for each state_dict key (typically a
+     * weights file read on the host), on the configured engine. On ONNX Runtime, the default,
+     * libtorch is never started: a process that only predicts or evaluates does not load it.
+     *
+     * @param threads intra-op threads
+     * @throws IllegalArgumentException if a value is missing or has the wrong length
+     */
+    static InferenceNetwork of(InferencePlan plan, java.util.function.Function<String, float[]> values, int threads) {
+        return switch (Engine.configured()) {
+            case ONNXRUNTIME -> OrtResNet.of(plan, values, threads, false);
+            case LIBTORCH -> FusedResNet.standalone(plan, values);
+        };
+    }
+
+    /** Softmax probabilities of {@code n} images (N x classes, row-major; see {@link Softmax#rows}). */
+    default float[] probabilities(float[] images, int n, int height, int width) {
+        return Softmax.rows(forward(images, n, height, width), n);
     }
 }

@@ -1,6 +1,5 @@
 package dev.ferry.model;
 
-import ai.djl.nn.Parameter;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,17 +9,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Writes a ResNet as an ONNX model (opset 17) for inference, with every BatchNorm folded into its
- * convolution as {@link FusedResNet} does: {@code Conv(W * s, beta - mean * s)} with
- * {@code s = gamma / sqrt(running_var + eps)}, computed in double precision on the host.
+ * Writes a ResNet's {@link InferencePlan} as an ONNX model (opset 17): one {@code Conv} per folded
+ * convolution (BatchNorm already folded in by the plan), {@code Relu}, {@code Add}, the pools and a
+ * {@code Gemm} head.
  *
  * <p>The graph has one input {@code input} (N x 3 x H x W, N and H x W free) and two outputs:
  * {@code features} (the pooled backbone output, N x featureDim) and {@code logits} (N x classes).
@@ -28,7 +24,7 @@ import java.util.function.Supplier;
  *
  * <p>The values come from a function of the torchvision state_dict key, so the same export serves a
  * live network ({@link #export(ResNet)}) and a weights file read on the host without starting
- * libtorch ({@link #export(ResNet, Function)} with an uninitialised network as the structure).
+ * libtorch.
  *
  * <p>The model is streamed: each layer's folded weights are computed when they are written and
  * dropped right after, so exporting ResNet-50 holds one layer's values at a time instead of three
@@ -50,7 +46,6 @@ public final class OnnxExport {
     private static final int FLOAT = 1;
 
     private final Function<String, float[]> values;
-    private final Map<Parameter, String> keys = new IdentityHashMap<>();
     private final List<Pb> nodes = new ArrayList<>();
     /** The initializers in graph order; their values are computed only when written. */
     private final List<Initializer> initializers = new ArrayList<>();
@@ -80,36 +75,25 @@ public final class OnnxExport {
     }
     private int counter;
 
-    private OnnxExport(ResNet structure, Function<String, float[]> values) {
+    private OnnxExport(Function<String, float[]> values) {
         this.values = values;
-        structure.stateDict().forEach((k, p) -> keys.put(p, k));
-    }
-
-    /** The values of a live network's current weights and statistics, by state_dict key. */
-    public static Function<String, float[]> valuesOf(ResNet net) {
-        Map<String, Parameter> state = net.stateDict();
-        return key -> {
-            Parameter p = state.get(key);
-            return p == null ? null : p.getArray().toFloatArray();
-        };
     }
 
     /** The ONNX model of a live network's current weights and statistics, in memory. */
     public static byte[] export(ResNet net) {
-        return export(net, valuesOf(net));
+        return export(InferencePlan.of(net), InferencePlan.valuesOf(net));
     }
 
     /**
-     * The ONNX model of {@code structure}'s layout with the values {@code values} returns for each
-     * state_dict key ({@code conv1.weight}, {@code layer1.0.bn1.running_var}, ...), in memory.
-     * {@code structure} need not be initialised.
+     * The ONNX model of {@code plan} with the values {@code values} returns for each state_dict key
+     * ({@code conv1.weight}, {@code layer1.0.bn1.running_var}, ...), in memory.
      *
      * @throws IllegalArgumentException if a value is missing or has the wrong length
      */
-    public static byte[] export(ResNet structure, Function<String, float[]> values) {
+    public static byte[] export(InferencePlan plan, Function<String, float[]> values) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            write(structure, values, out);
+            write(plan, values, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -117,34 +101,30 @@ public final class OnnxExport {
     }
 
     /**
-     * Streams the ONNX model to {@code out} (not closed), computing each layer's folded weights as it
-     * is written.
+     * Streams the ONNX model to {@code out} (not closed), folding each layer as it is written.
      *
      * @throws IllegalArgumentException if a value is missing or has the wrong length
      */
-    public static void write(ResNet structure, Function<String, float[]> values, OutputStream out) throws IOException {
-        OnnxExport e = new OnnxExport(structure, values);
-        e.build(structure);
-        e.writeModel(structure.config(), out);
+    public static void write(InferencePlan plan, Function<String, float[]> values, OutputStream out) throws IOException {
+        OnnxExport e = new OnnxExport(values);
+        e.build(plan);
+        e.writeModel(plan.config(), out);
     }
 
-    private void build(ResNet net) {
-        String x = conv(net.conv1(), net.bn1(), INPUT, true);
-        if (net.config().stem() == Stem.IMAGENET) {
+    private void build(InferencePlan plan) {
+        String x = conv(plan.stem(), INPUT);
+        if (plan.maxPool()) {
             x = node("MaxPool", new String[] {x}, ints("kernel_shape", 3, 3), ints("strides", 2, 2),
                     ints("pads", 1, 1, 1, 1));
         }
-        for (Sequential stage : net.stages()) {
-            for (Module m : stage.modules()) {
-                x = block((ResidualBlock) m, x);
-            }
+        for (InferencePlan.Block block : plan.blocks()) {
+            x = block(block, x);
         }
         String pooled = node("GlobalAveragePool", new String[] {x});
         nodes.add(node("Flatten", new String[] {pooled}, new String[] {FEATURES}, intAttr("axis", 1)));
-        Linear fc = net.fc();
-        String w = initializer(key(fc, "weight"), new long[] {fc.outFeatures(), fc.inFeatures()},
-                () -> value(fc, "weight", (long) fc.outFeatures() * fc.inFeatures()));
-        String b = initializer(key(fc, "bias"), new long[] {fc.outFeatures()}, () -> value(fc, "bias", fc.outFeatures()));
+        InferencePlan.Head fc = plan.head();
+        String w = initializer(fc.key() + ".weight", new long[] {fc.out(), fc.in()}, () -> fc.weight(values));
+        String b = initializer(fc.key() + ".bias", new long[] {fc.out()}, () -> fc.bias(values));
         nodes.add(node("Gemm", new String[] {FEATURES, w, b}, new String[] {LOGITS}, intAttr("transB", 1)));
     }
 
@@ -204,76 +184,32 @@ public final class OnnxExport {
     }
 
     /** {@code relu(branch(x) + shortcut(x))}. */
-    private String block(ResidualBlock block, String x) {
-        List<Module> mods = block.branchModules();
+    private String block(InferencePlan.Block block, String x) {
         String y = x;
-        for (int i = 0; i < mods.size(); i += 2) {
-            y = conv((Conv2d) mods.get(i), (BatchNorm2d) mods.get(i + 1), y, i + 2 < mods.size());
+        for (InferencePlan.Conv c : block.branch()) {
+            y = conv(c, y);
         }
-        String identity = x;
-        if (block.hasDownsample()) {
-            List<Module> d = block.downsample().modules();
-            identity = conv((Conv2d) d.get(0), (BatchNorm2d) d.get(1), x, false);
-        }
+        String identity = block.identity() ? x : conv(block.shortcut(), x);
         return node("Relu", new String[] {node("Add", new String[] {y, identity})});
     }
 
-    /** A convolution with its BN folded in, optionally followed by ReLU; returns the output name. */
-    private String conv(Conv2d c, BatchNorm2d bn, String x, boolean relu) {
-        int out = c.outChannels();
-        int in = c.inChannels();
-        int k = c.kernel();
+    /** A folded convolution, with ReLU when the plan says so; returns the output name. */
+    private String conv(InferencePlan.Conv c, String x) {
         // Folded when written: weight first, then the bias (the order initializers are written in).
-        float[][] bias = new float[1][];
-        String wName = initializer(key(c, "weight"), new long[] {out, in, k, k}, () -> {
-            float[] w = value(c, "weight", (long) out * in * k * k);
-            float[] gamma = value(bn, "weight", out);
-            float[] beta = value(bn, "bias", out);
-            float[] mean = value(bn, "running_mean", out);
-            float[] var = value(bn, "running_var", out);
-            // A new array: the value function may hand out its own storage (a weights file's).
-            float[] folded = new float[w.length];
-            float[] b = new float[out];
-            int per = in * k * k;
-            for (int o = 0; o < out; o++) {
-                double scale = gamma[o] / Math.sqrt((double) var[o] + BatchNorm2d.EPS);
-                b[o] = (float) (beta[o] - mean[o] * scale);
-                for (int j = 0; j < per; j++) {
-                    folded[o * per + j] = (float) (w[o * per + j] * scale);
-                }
-            }
-            bias[0] = b;
-            return folded;
+        InferencePlan.Folded[] folded = new InferencePlan.Folded[1];
+        String wName = initializer(c.conv() + ".weight", new long[] {c.out(), c.in(), c.kernel(), c.kernel()}, () -> {
+            folded[0] = c.fold(values);
+            return folded[0].weight();
         });
-        String bName = initializer(key(bn, "bias") + ".folded", new long[] {out}, () -> {
-            float[] b = bias[0];
-            bias[0] = null;
+        String bName = initializer(c.bn() + ".bias.folded", new long[] {c.out()}, () -> {
+            float[] b = folded[0].bias();
+            folded[0] = null;
             return b;
         });
         int p = c.padding();
-        String y = node("Conv", new String[] {x, wName, bName}, ints("kernel_shape", k, k),
+        String y = node("Conv", new String[] {x, wName, bName}, ints("kernel_shape", c.kernel(), c.kernel()),
                 ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p));
-        return relu ? node("Relu", new String[] {y}) : y;
-    }
-
-    private String key(Module m, String local) {
-        Map<String, Parameter> own = new LinkedHashMap<>();
-        m.collectState("", own);
-        String k = keys.get(own.get(local));
-        if (k == null) {
-            throw new IllegalStateException("no state_dict key for " + local + " of " + m.getClass().getSimpleName());
-        }
-        return k;
-    }
-
-    private float[] value(Module m, String local, long expected) {
-        String k = key(m, local);
-        float[] v = values.apply(k);
-        if (v == null || v.length != expected) {
-            throw new IllegalArgumentException(k + ": expected " + expected + " values, got "
-                    + (v == null ? "none" : Integer.toString(v.length)));
-        }
-        return v;
+        return c.relu() ? node("Relu", new String[] {y}) : y;
     }
 
     /** Registers a float initializer whose values are computed when the model is written. */

@@ -41,7 +41,12 @@ public final class ResNet extends Module {
     private final BatchNorm2d bn1;
     private final List<Sequential> stages = new ArrayList<>();
     private Linear fc;
-    private final ParameterStore parameterStore;
+    /**
+     * Created when the network is initialised, not with the structure: DJL's default constructor
+     * opens a base manager, which starts libtorch, and a structure alone (for an inference plan or
+     * a weights check) must not.
+     */
+    private ParameterStore parameterStore;
     private NDManager manager;
     private DataType dataType = DataType.FLOAT32;
 
@@ -67,7 +72,6 @@ public final class ResNet extends Module {
             stages.add(register(STAGES.get(s), new Sequential(blocks)));
         }
         fc = register("fc", new Linear(inChannels, config.numClasses()));
-        parameterStore = new ParameterStore();
     }
 
     /** Builds an uninitialised network; call {@link #initialize(NDManager)} before use. */
@@ -89,6 +93,8 @@ public final class ResNet extends Module {
     public void initialize(NDManager manager, DataType dataType, Shape... inputShapes) {
         this.manager = manager;
         this.dataType = dataType;
+        // Parameters live in `manager` on its device, so the store never copies (copy = false).
+        this.parameterStore = new ParameterStore(manager, false);
         super.initialize(manager, dataType, inputShapes);
     }
 

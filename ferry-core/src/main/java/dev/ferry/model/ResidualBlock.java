@@ -37,20 +37,53 @@ public abstract class ResidualBlock extends Module {
     /** Output channels: {@code planes * expansion}. */
     public abstract int outChannels();
 
-    /** The residual branch, without the final ReLU. */
-    protected abstract NDArray branch(ParameterStore ps, NDArray x, boolean training);
+    /**
+     * The residual branch: convolution/BatchNorm pairs in order, a ReLU after every pair but the
+     * last (whose ReLU follows the addition). Forward, shape and cost accounting and the folded
+     * inference plan all read the branch from here.
+     */
+    public abstract List<ConvBn> branchLayers();
 
-    /** The residual branch's layers in order (for shape and cost accounting). */
-    protected abstract List<Module> branchModules();
+    /** The residual branch, without the final ReLU; intermediates are closed once consumed. */
+    private NDArray branch(ParameterStore ps, NDArray x, boolean training) {
+        List<ConvBn> layers = branchLayers();
+        NDArray out = x;
+        for (int i = 0; i < layers.size(); i++) {
+            ConvBn layer = layers.get(i);
+            NDArray y = convBn(layer.conv(), layer.bn(), ps, out, training, i < layers.size() - 1);
+            if (out != x) {
+                out.close();
+            }
+            out = y;
+        }
+        return out;
+    }
+
+    /** The branch's modules in order, each convolution followed by its BatchNorm. */
+    private List<Module> branchModules() {
+        List<Module> out = new java.util.ArrayList<>();
+        for (ConvBn layer : branchLayers()) {
+            out.add(layer.conv());
+            out.add(layer.bn());
+        }
+        return out;
+    }
 
     /** Whether this block has a projection shortcut. */
     public boolean hasDownsample() {
         return downsample != null;
     }
 
-    /** The projection shortcut (conv, BN), or null for the identity. */
-    Sequential downsample() {
-        return downsample;
+    /**
+     * The projection shortcut as a convolution/BatchNorm pair named as torchvision's
+     * {@code downsample.0} / {@code downsample.1}, or null for the identity.
+     */
+    public ConvBn shortcut() {
+        if (downsample == null) {
+            return null;
+        }
+        List<Module> d = downsample.modules();
+        return new ConvBn("downsample.0", (Conv2d) d.get(0), "downsample.1", (BatchNorm2d) d.get(1));
     }
 
     /**

@@ -5,20 +5,36 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.model.InferenceNetwork;
 import dev.ferry.model.ResNet;
+import dev.ferry.model.Softmax;
+import java.util.Arrays;
 
 /**
  * Forward passes in inference mode over whole datasets, batch by batch, each batch in its own scope.
  *
- * <p>The network runs as an {@link InferenceNetwork}: a copy with every BatchNorm folded into its
- * convolution, on the configured inference engine, built from the network's current weights at each
- * call. In inference mode that is the same function (to float rounding) and markedly faster; the
- * copy costs one pass over the weights.
+ * <p>The network runs as an {@link InferenceNetwork}: its {@link dev.ferry.model.InferencePlan}
+ * with every BatchNorm folded into its convolution, on the configured inference engine, built from
+ * a live network's current weights at each call or handed in ready (from a weights file). In
+ * inference mode that is the same function (to float rounding) and markedly faster. Softmax and
+ * loss are computed on the host in double precision.
  */
 public final class Inference {
     private Inference() {}
 
-    /** Softmax probabilities and mean loss of {@code net} over {@code source} (eval transform). */
+    /**
+     * Softmax probabilities and mean loss of {@code net} over {@code source} (eval transform), on a
+     * BN-folded snapshot of its current weights on the inference engine.
+     */
     public static Evaluation evaluate(ResNet net, SampleSource source, int batchSize, NDManager manager) {
+        try (InferenceNetwork inference = InferenceNetwork.of(net, manager)) {
+            return evaluate(inference, source, batchSize);
+        }
+    }
+
+    /**
+     * Softmax probabilities and mean loss of {@code net} over {@code source} (eval transform), all on
+     * host arrays: nothing here needs libtorch.
+     */
+    public static Evaluation evaluate(InferenceNetwork net, SampleSource source, int batchSize) {
         int n = source.size();
         int[] shape = source.sampleShape();
         int per = shape[0] * shape[1] * shape[2];
@@ -26,17 +42,20 @@ public final class Inference {
         float[][] probs = new float[n][];
         int[] labels = new int[n];
         double lossSum = 0;
-        try (InferenceNetwork inference = InferenceNetwork.of(net, manager)) {
-            for (int start = 0; start < n; start += batchSize) {
-                int count = Math.min(batchSize, n - start);
-                int[] idx = range(start, count);
-                float[] pixels = new float[count * per];
-                source.load(idx, false, 0, 0, pixels);
-                float[] logits = inference.forward(pixels, count, shape[1], shape[2]);
-                try (NDManager step = manager.newSubManager()) {
-                    lossSum += collect(step.create(logits, new Shape(count, k)), source, idx, probs, labels, step);
-                }
+        for (int start = 0; start < n; start += batchSize) {
+            int count = Math.min(batchSize, n - start);
+            int[] idx = range(start, count);
+            float[] pixels = new float[count * per];
+            source.load(idx, false, 0, 0, pixels);
+            float[] logits = net.forward(pixels, count, shape[1], shape[2]);
+            float[] p = Softmax.rows(logits, count);
+            int[] y = new int[count];
+            for (int i = 0; i < count; i++) {
+                probs[idx[i]] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
+                y[i] = source.label(idx[i]);
+                labels[idx[i]] = y[i];
             }
+            lossSum += Softmax.crossEntropySum(logits, count, y);
         }
         return new Evaluation(probs, labels, lossSum / n);
     }
@@ -65,7 +84,7 @@ public final class Inference {
         float[] p = logits.softmax(1).toFloatArray();
         int[] y = new int[idx.length];
         for (int i = 0; i < idx.length; i++) {
-            probs[idx[i]] = java.util.Arrays.copyOfRange(p, i * k, (i + 1) * k);
+            probs[idx[i]] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
             y[i] = source.label(idx[i]);
             labels[idx[i]] = y[i];
         }
@@ -81,8 +100,9 @@ public final class Inference {
     public static float[] requireFinite(float[] probabilities) {
         for (float v : probabilities) {
             if (!Float.isFinite(v)) {
-                throw new dev.ferry.FerryException("the network's outputs are not finite (NaN or infinity): its weights are "
-                        + "broken, e.g. saved from a training that diverged; retrain with a lower --lr");
+                throw new dev.ferry.FerryException(dev.ferry.Message.of("the network's outputs are not finite (NaN or "
+                        + "infinity): its weights are broken, e.g. saved from a training that diverged; retrain with a lower ",
+                        dev.ferry.Setting.LEARNING_RATE));
             }
         }
         return probabilities;

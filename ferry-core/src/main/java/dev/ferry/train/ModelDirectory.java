@@ -10,6 +10,8 @@ import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.platform.AtomicFiles;
 import dev.ferry.model.ResNet;
 import dev.ferry.weights.ModelWeights;
@@ -102,9 +104,38 @@ public final class ModelDirectory {
      */
     public record Loaded(ResNet net, ModelInfo info) {}
 
+    /**
+     * A model directory read on the host: its description and its weights, checked against the
+     * network the description names (keys, shapes, the head's class count), without starting
+     * libtorch.
+     *
+     * @param info its description
+     * @param weights its {@code model.safetensors}
+     */
+    public record Stored(ModelInfo info, StateDict weights) {}
+
+    /**
+     * Reads {@code model.json} and {@code model.safetensors} and checks that they hold together.
+     *
+     * @throws InputException naming the directory and what does not fit
+     */
+    public static Stored read(Path dir) {
+        ModelInfo info = readInfo(dir);
+        StateDict sd = readWeights(dir, info);
+        ModelWeights.check(ResNet.create(info.config()), sd, false, false, dir.resolve(WEIGHTS));
+        return new Stored(info, sd);
+    }
+
     /** Loads {@code model.json} and {@code model.safetensors} into a new network. */
     public static Loaded load(Path dir, NDManager manager) {
         ModelInfo info = readInfo(dir);
+        StateDict sd = readWeights(dir, info);
+        ResNet net = ResNet.create(info.config()).initialize(manager);
+        ModelWeights.load(net, sd, false, dir.resolve(WEIGHTS));
+        return new Loaded(net, info);
+    }
+
+    private static StateDict readWeights(Path dir, ModelInfo info) {
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
             throw new InputException("model directory has no " + WEIGHTS + ": " + dir);
@@ -119,9 +150,7 @@ public final class ModelDirectory {
             throw new InputException(INFO + " lists " + classes + " classes but " + WEIGHTS + "'s head has "
                     + (fc == null || fc.rank() != 2 ? "no fc.weight" : fc.shape()[0] + " outputs") + ": " + dir);
         }
-        ResNet net = ResNet.create(info.config()).initialize(manager);
-        ModelWeights.load(net, sd, false, weights);
-        return new Loaded(net, info);
+        return sd;
     }
 
     /** Writes {@code model.json} alone (the weights it describes are already in place). */
@@ -189,8 +218,8 @@ public final class ModelDirectory {
         }
         String runJson = meta.get("run");
         if (runJson == null) {
-            throw new InputException("checkpoint without a run description (written by an older ferry): " + file
-                    + "; it cannot be resumed, train into a new --out");
+            throw new InputException(Message.of("checkpoint without a run description (written by an older ferry): ", file,
+                    "; it cannot be resumed, train into a new ", Setting.OUT));
         }
         TrainState state;
         try {

@@ -1,9 +1,8 @@
 package dev.ferry.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.BadImageException;
 import dev.ferry.data.EvalTransform;
@@ -11,7 +10,6 @@ import dev.ferry.data.ImageDecoder;
 import dev.ferry.data.ImageFolder;
 import dev.ferry.data.Preset;
 import dev.ferry.model.InferenceNetwork;
-import dev.ferry.model.ResNet;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemLoopException;
@@ -31,15 +29,16 @@ import java.util.concurrent.Future;
 
 /**
  * Top-k predictions for image files: images are decoded and transformed by parallel worker threads
- * (the next batch while the network runs the current one), then classified batch by batch in
- * inference mode, each batch in its own NDManager scope.
+ * (the next batch while the network runs the current one), then classified batch by batch on an
+ * {@link InferenceNetwork}, on host arrays (on ONNX Runtime, libtorch is never started).
  *
  * <p>A file that cannot be decoded does not stop the run: it is handed to {@link Sink#failed} and
  * the other images are still predicted. Results and failures reach the sink in input order.
  *
  * <pre>{@code
- * try (Predictor p = new Predictor(net, labels, preset, 32, 4)) {
- *     p.predict(Predictor.collect(paths).images(), 5, manager, sink);
+ * try (InferenceNetwork net = InferenceNetwork.of(plan, weights, 2);
+ *      Predictor p = new Predictor(net, labels, preset, 32, 4)) {
+ *     p.predict(Predictor.collect(paths).images(), 5, sink);
  * }
  * }</pre>
  */
@@ -89,31 +88,31 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    private final ResNet net;
+    private final InferenceNetwork net;
     private final List<String> labels;
     private final EvalTransform transform;
     private final int batchSize;
     private final ExecutorService pool;
 
     /**
-     * @param net the network (used in inference mode)
+     * @param net the network (not closed by the predictor)
      * @param labels one name per output class
      * @param preset the preprocessing the network expects
      * @param batchSize images per forward pass, at least 1
      * @param threads decoding threads, at least 1
      * @throws InputException if the labels do not match the network's classes or a count is below 1
      */
-    public Predictor(ResNet net, List<String> labels, Preset preset, int batchSize, int threads) {
+    public Predictor(InferenceNetwork net, List<String> labels, Preset preset, int batchSize, int threads) {
         this.net = Objects.requireNonNull(net, "net");
         this.labels = List.copyOf(labels);
         if (this.labels.size() != net.config().numClasses()) {
             throw new InputException(labels.size() + " class names for a network with " + net.config().numClasses() + " classes");
         }
         if (batchSize < 1) {
-            throw new InputException("--batch-size must be at least 1, got " + batchSize);
+            throw new InputException(Message.of(Setting.BATCH_SIZE, " must be at least 1, got ", batchSize));
         }
         if (threads < 1) {
-            throw new InputException("--threads must be at least 1, got " + threads);
+            throw new InputException(Message.of(Setting.THREADS, " must be at least 1, got ", threads));
         }
         this.transform = new EvalTransform(preset);
         this.batchSize = batchSize;
@@ -181,22 +180,13 @@ public final class Predictor implements AutoCloseable {
      * Classifies {@code images}, reporting each outcome to {@code sink} in order.
      *
      * @param topK classes per image (capped at the number of classes), at least 1
-     * @param manager the manager each batch's scope is opened in
      */
-    public void predict(List<Path> images, int topK, NDManager manager, Sink sink) {
+    public void predict(List<Path> images, int topK, Sink sink) {
         if (topK < 1) {
             throw new InputException("top-k must be at least 1, got " + topK);
         }
         int k = Math.min(topK, labels.size());
         int batches = (images.size() + batchSize - 1) / batchSize;
-        // Several batches: the BN-folded copy on the inference engine pays for building it (about a
-        // second for ResNet-50). A single batch runs the network as it is.
-        try (InferenceNetwork folded = batches > 1 ? InferenceNetwork.of(net, manager) : null) {
-            predict(images, k, batches, folded, manager, sink);
-        }
-    }
-
-    private void predict(List<Path> images, int k, int batches, InferenceNetwork folded, NDManager manager, Sink sink) {
         List<Future<float[]>> pending = batches == 0 ? List.of() : submit(images, 0);
         for (int b = 0; b < batches; b++) {
             List<Future<float[]>> current = pending;
@@ -213,7 +203,7 @@ public final class Predictor implements AutoCloseable {
                     failures[i] = e.badImage();
                 }
             }
-            float[][] probabilities = pixels.isEmpty() ? new float[0][] : classify(pixels, folded, manager);
+            float[][] probabilities = pixels.isEmpty() ? new float[0][] : classify(pixels);
             int next = 0;
             for (int i = 0; i < current.size(); i++) {
                 if (failures[i] != null) {
@@ -238,27 +228,21 @@ public final class Predictor implements AutoCloseable {
         return dev.ferry.Futures.await(f, "decoding images");
     }
 
-    private float[][] classify(List<float[]> pixels, InferenceNetwork folded, NDManager manager) {
+    private float[][] classify(List<float[]> pixels) {
         int n = pixels.size();
         int per = pixels.get(0).length;
         float[] batch = new float[n * per];
         for (int i = 0; i < n; i++) {
             System.arraycopy(pixels.get(i), 0, batch, i * per, per);
         }
-        int h = transform.outputHeight();
-        int w = transform.outputWidth();
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray logits = folded != null
-                    ? scope.create(folded.forward(batch, n, h, w), new Shape(n, labels.size()))
-                    : net.forward(scope.create(batch, new Shape(n, 3, h, w)), false);
-            float[] p = Inference.requireFinite(logits.softmax(1).toFloatArray());
-            int classes = labels.size();
-            float[][] out = new float[n][];
-            for (int i = 0; i < n; i++) {
-                out[i] = java.util.Arrays.copyOfRange(p, i * classes, (i + 1) * classes);
-            }
-            return out;
+        float[] p = Inference.requireFinite(
+                net.probabilities(batch, n, transform.outputHeight(), transform.outputWidth()));
+        int classes = labels.size();
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = java.util.Arrays.copyOfRange(p, i * classes, (i + 1) * classes);
         }
+        return out;
     }
 
     /** The {@code k} most probable classes of one probability row; ties keep the lower index first. */

@@ -142,12 +142,21 @@ public final class ModelWeights {
         return load(net, sd, lenient, false, file);
     }
 
+    private record Checked(LoadReport report, Map<String, Tensor> toLoad) {}
+
     /**
-     * As {@link #load(ResNet, StateDict, boolean, Path)}; {@code replaceHead} also drops the file's
-     * {@code fc} when its class count happens to equal the network's (a new task with as many classes
-     * as the old one still needs a new head).
+     * Checks {@code sd} against {@code structure}'s keys and shapes without copying anything:
+     * what {@link #load(ResNet, StateDict, boolean, boolean, Path)} would load and report.
+     * {@code structure} need not be initialised, so weights can be checked (and then used on the
+     * host) without starting libtorch.
+     *
+     * @throws InputException naming the file and the first offending keys, unless {@code lenient}
      */
-    public static LoadReport load(ResNet net, StateDict sd, boolean lenient, boolean replaceHead, Path file) {
+    public static LoadReport check(ResNet structure, StateDict sd, boolean lenient, boolean replaceHead, Path file) {
+        return checked(structure, sd, lenient, replaceHead, file).report();
+    }
+
+    private static Checked checked(ResNet net, StateDict sd, boolean lenient, boolean replaceHead, Path file) {
         Map<String, Parameter> target = net.stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();
@@ -190,6 +199,19 @@ public final class ModelWeights {
                     " (width ", net.config().width(), ", ", net.config().stem().id(), " stem): ",
                     String.join("; ", lines.subList(1, lines.size())), " (", file, "; ", Setting.LENIENT, " loads what fits)"));
         }
+        return new Checked(report, toLoad);
+    }
+
+    /**
+     * As {@link #load(ResNet, StateDict, boolean, Path)}; {@code replaceHead} also drops the file's
+     * {@code fc} when its class count happens to equal the network's (a new task with as many classes
+     * as the old one still needs a new head).
+     */
+    public static LoadReport load(ResNet net, StateDict sd, boolean lenient, boolean replaceHead, Path file) {
+        Map<String, Parameter> target = net.stateDict();
+        Checked checked = checked(net, sd, lenient, replaceHead, file);
+        Map<String, Tensor> toLoad = checked.toLoad();
+        LoadReport report = checked.report();
         try (NDManager scratch = target.values().iterator().next().getArray().getManager().newSubManager()) {
             for (Map.Entry<String, Tensor> e : toLoad.entrySet()) {
                 NDArray dst = target.get(e.getKey()).getArray();
@@ -203,6 +225,17 @@ public final class ModelWeights {
             }
         }
         return report;
+    }
+
+    /**
+     * The floating-point values of {@code sd} by key (null for a key it lacks or an integer
+     * tensor), for an inference plan to read the weights on the host.
+     */
+    public static java.util.function.Function<String, float[]> values(StateDict sd) {
+        return key -> {
+            Tensor t = sd.get(key);
+            return t == null ? null : t.floats();
+        };
     }
 
     /** The network's parameters and buffers as a state dict (float32, and int64 for counters). */

@@ -1,6 +1,5 @@
 package dev.ferry.workflow;
 
-import ai.djl.ndarray.NDManager;
 import dev.ferry.InputException;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;
@@ -9,7 +8,7 @@ import dev.ferry.data.ImageFolder;
 import dev.ferry.data.ImageValidator;
 import dev.ferry.data.Sample;
 import dev.ferry.eval.ClassificationMetrics;
-import dev.ferry.platform.Engines;
+import dev.ferry.model.OrtResNet;
 import dev.ferry.train.Evaluation;
 import dev.ferry.train.FolderSource;
 import dev.ferry.train.Inference;
@@ -94,12 +93,10 @@ public final class Evaluate {
             throw new InputException("no usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
         }
         ClassificationMetrics metrics;
-        try (NDManager manager = Engines.newManager()) {
-            Networks.Ready net = Networks.fromModel(o.model(), null, manager);
-            try (FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
-                Evaluation ev = Inference.evaluate(net.net(), source, o.batchSize(), manager).requireFinite();
-                metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
-            }
+        try (Networks.Open net = Networks.openModel(o.model(), null, OrtResNet.defaultThreads());
+             FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
+            Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize()).requireFinite();
+            metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
         }
         Path written = o.report() == null ? null : Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad);
         return new Result(info, metrics, List.copyOf(bad), written);

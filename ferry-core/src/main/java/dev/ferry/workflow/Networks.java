@@ -4,8 +4,12 @@ import ai.djl.ndarray.NDManager;
 import dev.ferry.InputException;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
+import dev.ferry.model.HostValues;
+import dev.ferry.model.InferenceNetwork;
+import dev.ferry.model.InferencePlan;
 import dev.ferry.model.ResNet;
 import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.ModelInfo;
 import dev.ferry.train.Pretrained;
 import dev.ferry.weights.ModelWeights;
 import java.io.PrintStream;
@@ -56,12 +60,70 @@ public final class Networks {
      */
     public static Ready fromModel(Path dir, Architecture expected, NDManager manager) {
         ModelDirectory.Loaded loaded = ModelDirectory.load(dir, manager);
-        Architecture found = loaded.net().config().architecture();
+        checkArchitecture(expected, loaded.net().config().architecture(), dir);
+        return new Ready(loaded.net(), loaded.info().classes(), loaded.info().preset(), "ferry model " + dir);
+    }
+
+    /**
+     * A network open on the inference engine, with what a caller needs to use it. Close it to free
+     * the engine's native memory.
+     *
+     * @param network the BN-folded network
+     * @param labels a name per output (numbered when the weights do not say)
+     * @param preset the preprocessing it expects
+     * @param description what was loaded, for logs
+     */
+    public record Open(InferenceNetwork network, List<String> labels, Preset preset, String description)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            network.close();
+        }
+    }
+
+    /**
+     * As {@link #fromPretrained}, but straight onto the inference engine: the weights are read and
+     * checked on the host and folded into the engine layer by layer, so that libtorch is never
+     * started (on ONNX Runtime, the default engine) and no second full copy of the weights is made.
+     *
+     * @param threads the engine's intra-op threads
+     */
+    public static Open openPretrained(String weights, Architecture expected, int threads, PrintStream progress) {
+        Pretrained p = Pretrained.resolve(weights, expected, progress);
+        ResNet structure = ResNet.create(p.config());
+        ModelWeights.check(structure, p.stateDict(), false, false, p.file());
+        int classes = p.config().numClasses();
+        List<String> labels = p.classes() != null && p.classes().size() == classes ? p.classes() : numbered(classes);
+        Preset preset = p.preset();
+        String description = p.description();
+        HostValues values = new HostValues(ModelWeights.values(p.stateDict()));
+        p = null; // from here on only `values` holds the weights, until the engine releases them
+        InferenceNetwork net = InferenceNetwork.of(InferencePlan.of(structure), values, threads);
+        return new Open(net, labels, preset, description);
+    }
+
+    /**
+     * As {@link #fromModel}, but straight onto the inference engine, without libtorch (see
+     * {@link #openPretrained}).
+     *
+     * @param expected the architecture the caller expects, or null
+     * @param threads the engine's intra-op threads
+     */
+    public static Open openModel(Path dir, Architecture expected, int threads) {
+        ModelDirectory.Stored stored = ModelDirectory.read(dir);
+        ModelInfo info = stored.info();
+        checkArchitecture(expected, info.config().architecture(), dir);
+        HostValues values = new HostValues(ModelWeights.values(stored.weights()));
+        stored = null; // as in openPretrained: the engine releases the weights once it has its copy
+        InferenceNetwork net = InferenceNetwork.of(InferencePlan.of(info.config()), values, threads);
+        return new Open(net, info.classes(), info.preset(), "ferry model " + dir);
+    }
+
+    private static void checkArchitecture(Architecture expected, Architecture found, Path dir) {
         if (expected != null && expected != found) {
             throw new InputException("architecture " + expected.id() + " was expected, but the model is " + found.id()
                     + " (" + dir + ")");
         }
-        return new Ready(loaded.net(), loaded.info().classes(), loaded.info().preset(), "ferry model " + dir);
     }
 
     /** "class 0", "class 1", ...: names for a head whose classes are unknown. */

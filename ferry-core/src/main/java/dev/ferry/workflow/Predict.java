@@ -1,10 +1,9 @@
 package dev.ferry.workflow;
 
-import ai.djl.ndarray.NDManager;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
 import dev.ferry.model.Architecture;
-import dev.ferry.platform.Engines;
+import dev.ferry.model.OrtResNet;
 import dev.ferry.train.Predictor;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -88,25 +87,24 @@ public final class Predict {
         }
         List<Predictor.Prediction> predictions = new ArrayList<>();
         List<BadImage> failed = new ArrayList<>(found.problems());
-        try (NDManager manager = Engines.newManager()) {
-            Network n = o.network();
-            Networks.Ready net = n.model() != null ? Networks.fromModel(n.model(), n.expected(), manager)
-                    : Networks.fromPretrained(n.weights(), n.expected(), manager, progress);
-            try (Predictor predictor = new Predictor(net.net(), net.labels(), net.preset(), o.batchSize(), o.threads())) {
-                predictor.predict(found.images(), o.topK(), manager, new Predictor.Sink() {
-                    @Override
-                    public void predicted(Predictor.Prediction p) {
-                        predictions.add(p);
-                        sink.predicted(p);
-                    }
+        Network n = o.network();
+        int engineThreads = OrtResNet.defaultThreads();
+        try (Networks.Open net = n.model() != null ? Networks.openModel(n.model(), n.expected(), engineThreads)
+                     : Networks.openPretrained(n.weights(), n.expected(), engineThreads, progress);
+             Predictor predictor = new Predictor(net.network(), net.labels(), net.preset(), o.batchSize(), o.threads())) {
+            predictor.predict(found.images(), o.topK(), new Predictor.Sink() {
+                @Override
+                public void predicted(Predictor.Prediction p) {
+                    predictions.add(p);
+                    sink.predicted(p);
+                }
 
-                    @Override
-                    public void failed(BadImage bad) {
-                        failed.add(bad);
-                        sink.failed(bad);
-                    }
-                });
-            }
+                @Override
+                public void failed(BadImage bad) {
+                    failed.add(bad);
+                    sink.failed(bad);
+                }
+            });
         }
         if (predictions.isEmpty()) {
             throw new InputException("no image could be read (" + failed.size() + " failed)");

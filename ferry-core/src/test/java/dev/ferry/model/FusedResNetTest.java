@@ -151,11 +151,11 @@ class FusedResNetTest {
             float[] conv1 = values.get("conv1.weight").clone();
             // The structure alone (never initialised) plus host values: the weights-file path.
             ResNet structure = ResNet.create(ResNetConfig.of(Architecture.RESNET18, 4).withWidth(8));
-            assertArrayEquals(OnnxExport.export(net), OnnxExport.export(structure, values::get));
+            assertArrayEquals(OnnxExport.export(net), OnnxExport.export(InferencePlan.of(structure), values::get));
             assertArrayEquals(conv1, values.get("conv1.weight"), "exporting does not modify the caller's values");
             values.remove("layer2.0.bn1.running_var");
             IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class, () -> OnnxExport.export(structure, values::get));
+                    IllegalArgumentException.class, () -> OnnxExport.export(InferencePlan.of(structure), values::get));
             assertTrue(missing.getMessage().contains("layer2.0.bn1.running_var"), missing.getMessage());
         }
     }
@@ -165,7 +165,8 @@ class FusedResNetTest {
         try (NDManager m = manager.newSubManager()) {
             ResNet net = ResNet.create(ResNetConfig.of(Architecture.RESNET18, 5).withWidth(8)).initialize(m);
             try (OrtResNet ort = OrtResNet.of(net, 1)) {
-                for (int[] nhw : new int[][] {{1, 64, 64}, {3, 48, 80}}) {
+                // 19 images: more than one run's worth (OrtResNet.CHUNK), split 8 + 8 + 3.
+                for (int[] nhw : new int[][] {{1, 64, 64}, {3, 48, 80}, {19, 32, 32}}) {
                     NDArray x = m.randomNormal(new Shape(nhw[0], 3, nhw[1], nhw[2]));
                     float[] expected = net.forward(x, false).toFloatArray();
                     assertClose(expected, ort.forward(x.toFloatArray(), nhw[0], nhw[1], nhw[2]), "batch " + nhw[0]);
