@@ -12,7 +12,6 @@ import dev.ferry.model.ResNetConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -291,10 +290,9 @@ public final class BenchRunner {
         return null;
     }
 
-    /** Writes one child's result as a single JSON line (the child side of the protocol). */
-    public static void printCaseResult(Map<String, Object> result, PrintStream out) {
-        out.println(new Gson().toJson(result));
-        out.flush();
+    /** One child's result as a single JSON line (the child side of the protocol). */
+    public static String caseResultLine(Map<String, Object> result) {
+        return new Gson().toJson(result);
     }
 
     /** The merged result as pretty JSON. */

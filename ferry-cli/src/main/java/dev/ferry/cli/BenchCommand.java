@@ -5,11 +5,9 @@ import dev.ferry.bench.BenchOptions;
 import dev.ferry.bench.BenchRunner;
 import dev.ferry.bench.Benchmarks;
 import dev.ferry.model.Architecture;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +28,7 @@ import picocli.CommandLine.Option;
             "fe_nocache, fe_cached (default: all but infer_libtorch and infer_unfused; the last four",
             "need --images). Inference runs on ONNX Runtime unless -Dferry.inference=libtorch."
         })
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand extends FerryCommand {
 
     @Option(names = "--arch", defaultValue = "resnet50", converter = Converters.ArchitectureConverter.class,
             description = "resnet18 ... resnet152 (default: ${DEFAULT-VALUE}).")
@@ -75,28 +73,23 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--weights", hidden = true)
     Path weights;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
+    protected int run() {
         int t = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
         BenchOptions o = new BenchOptions(arch, batch, t, iters, warmup, passes, epochs, seed, images, weights);
         if (childCase != null) {
             BenchCase c = BenchCase.parse(childCase);
-            BenchRunner.printCaseResult(Benchmarks.run(c, o), System.out);
-            return 0;
+            // The runner reads the child's last stdout line.
+            out().println(BenchRunner.caseResultLine(Benchmarks.run(c, o)));
+            return OK;
         }
         List<BenchCase> selected = BenchCase.select(cases, images != null);
-        PrintWriter err = spec.commandLine().getErr();
         Map<String, Object> result = new BenchRunner(o, line -> {
-            err.println(line);
-            err.flush();
+            err().println(line);
+            err().flush();
         }).run(selected);
-        PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? BenchRunner.toJson(result) + System.lineSeparator() : BenchRunner.table(result));
-        out.flush();
+        out().print(json ? BenchRunner.toJson(result) + System.lineSeparator() : BenchRunner.table(result));
         boolean failed = result.get("errors") instanceof Map<?, ?> e && !e.isEmpty();
-        return failed ? 1 : 0;
+        return failed ? FAILED : OK;
     }
 }

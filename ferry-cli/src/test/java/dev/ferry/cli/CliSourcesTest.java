@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -24,18 +23,12 @@ class CliSourcesTest {
     private static final Path SOURCES = Path.of("src/main/java");
     private static final Pattern SYSTEM_STREAM = Pattern.compile("System\\s*\\.\\s*(out|err)\\b");
 
-    /** Sources that still print on the JVM's streams or are not yet a {@link FerryCommand}; this list only shrinks. */
-    static final Set<String> NOT_YET_CONVERTED = Set.of("dev/ferry/cli/BenchCommand.java");
-
     @Test
     void noCommandPrintsOnTheJvmsStreams() throws IOException {
         List<String> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(SOURCES)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
                 String name = SOURCES.relativize(f).toString().replace('\\', '/');
-                if (NOT_YET_CONVERTED.contains(name)) {
-                    continue;
-                }
                 String code = withoutComments(Files.readString(f, StandardCharsets.UTF_8));
                 if (SYSTEM_STREAM.matcher(code).find()) {
                     found.add(name);
@@ -51,8 +44,7 @@ class CliSourcesTest {
         assertTrue(cl.getCommand() instanceof FerryCommand);
         for (CommandLine sub : cl.getSubcommands().values()) {
             Object command = sub.getCommand();
-            String source = "dev/ferry/cli/" + command.getClass().getSimpleName() + ".java";
-            if (command instanceof CommandLine.HelpCommand || NOT_YET_CONVERTED.contains(source)) {
+            if (command instanceof CommandLine.HelpCommand) {
                 continue;
             }
             assertTrue(command instanceof FerryCommand, sub.getCommandName() + " is not a FerryCommand");
