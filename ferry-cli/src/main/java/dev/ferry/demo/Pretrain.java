@@ -96,7 +96,7 @@ public final class Pretrain {
             extra.put("trainSeconds", r.seconds());
             ModelInfo info = new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),
                     Architecture.RESNET50.id(), 16, Stem.SMALL.id(), 0f, classes, preset(), "scratch", hp,
-                    r.history(), r.bestEpoch(), null, data, extra);
+                    r.history(), r.bestEpoch(), null, data, extra, null);
             ModelDirectory.save(o.out(), net, info);
             return new Result(acc, r.seconds(), r);
         }

@@ -193,6 +193,49 @@ public final class Charts {
         return ChartStyle.png(chart, width, height);
     }
 
+    // ---------------------------------------------------------------- reliability
+
+    /**
+     * The reliability diagram: per confidence bin, the fraction of predictions that were right
+     * against the bin's mean confidence, before and after temperature scaling; the diagonal is
+     * perfect calibration. Empty bins are left out.
+     *
+     * @param before the reliability of the network's own probabilities
+     * @param after the reliability after temperature scaling
+     * @param temperature the fitted temperature, for the legend
+     * @return the PNG bytes
+     */
+    public static byte[] reliability(Calibration.Reliability before, Calibration.Reliability after, double temperature) {
+        ChartStyle.headless();
+        XYSeries ideal = new XYSeries("perfect calibration", false, true);
+        ideal.add(0, 0);
+        ideal.add(1, 1);
+        XYSeries a = new XYSeries("network (ECE " + String.format(Locale.ROOT, "%.3f", before.ece()) + ")", false, true);
+        XYSeries b = new XYSeries(String.format(Locale.ROOT, "temperature %.2f (ECE %.3f)", temperature, after.ece()),
+                false, true);
+        for (int i = 0; i < before.counts().length; i++) {
+            if (before.counts()[i] > 0) {
+                a.add(before.confidence()[i], before.accuracy()[i]);
+            }
+            if (after.counts()[i] > 0) {
+                b.add(after.confidence()[i], after.accuracy()[i]);
+            }
+        }
+        NumberAxis x = new NumberAxis("confidence (mean top probability in the bin)");
+        x.setRange(0, 1);
+        NumberAxis y = new NumberAxis("accuracy in the bin");
+        y.setRange(0, 1);
+        XYLineAndShapeRenderer renderer = lineRenderer(before.counts().length);
+        XYPlot plot = new XYPlot(collection(ideal, a, b), x, y, renderer);
+        JFreeChart chart = ChartStyle.apply(new JFreeChart("Reliability (validation)", plot));
+        for (int i = 0; i < 3; i++) {
+            renderer.setSeriesPaint(i, i == 0 ? java.awt.Color.GRAY : ChartStyle.color(i - 1));
+            renderer.setSeriesStroke(i, ChartStyle.LINE);
+        }
+        legendAtBottom(chart);
+        return ChartStyle.png(chart, DEFAULT_WIDTH, DEFAULT_HEIGHT);
+    }
+
     // ---------------------------------------------------------------- confusion matrix
 
     /**

@@ -75,9 +75,4 @@ public interface InferenceNetwork extends AutoCloseable {
             case LIBTORCH -> FusedResNet.standalone(plan, values);
         };
     }
-
-    /** Softmax probabilities of {@code n} images (N x classes, row-major; see {@link Softmax#rows}). */
-    default float[] probabilities(float[] images, int n, int height, int width) {
-        return Softmax.rows(forward(images, n, height, width), n);
-    }
 }

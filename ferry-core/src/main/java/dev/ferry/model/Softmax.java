@@ -48,6 +48,16 @@ public final class Softmax {
         return total;
     }
 
+    /** {@code logits / temperature}, in place when the temperature is not 1; returns the array. */
+    public static float[] divide(float[] logits, double temperature) {
+        if (temperature != 1.0) {
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = (float) (logits[i] / temperature);
+            }
+        }
+        return logits;
+    }
+
     private static int classes(float[] logits, int n) {
         if (n < 1 || logits.length % n != 0 || logits.length == 0) {
             throw new IllegalArgumentException(logits.length + " logits are not " + n + " equal rows");

@@ -22,6 +22,18 @@ public record Evaluation(float[][] probabilities, int[] labels, double loss) {
         return this;
     }
 
+    /** Whether every probability is finite (false for a network whose weights diverged). */
+    public boolean isFinite() {
+        for (float[] row : probabilities) {
+            for (float v : row) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Fraction of samples whose arg-max equals the label (ties to the lowest index). */
     public double accuracy() {
         int correct = 0;

@@ -35,6 +35,14 @@ public final class Inference {
      * host arrays: nothing here needs libtorch.
      */
     public static Evaluation evaluate(InferenceNetwork net, SampleSource source, int batchSize) {
+        return evaluate(net, source, batchSize, 1.0);
+    }
+
+    /**
+     * As {@link #evaluate(InferenceNetwork, SampleSource, int)} with the logits divided by
+     * {@code temperature} (a model's calibration) before softmax and loss.
+     */
+    public static Evaluation evaluate(InferenceNetwork net, SampleSource source, int batchSize, double temperature) {
         int n = source.size();
         int[] shape = source.sampleShape();
         int per = shape[0] * shape[1] * shape[2];
@@ -47,7 +55,7 @@ public final class Inference {
             int[] idx = range(start, count);
             float[] pixels = new float[count * per];
             source.load(idx, false, 0, 0, pixels);
-            float[] logits = net.forward(pixels, count, shape[1], shape[2]);
+            float[] logits = Softmax.divide(net.forward(pixels, count, shape[1], shape[2]), temperature);
             float[] p = Softmax.rows(logits, count);
             int[] y = new int[count];
             for (int i = 0; i < count; i++) {

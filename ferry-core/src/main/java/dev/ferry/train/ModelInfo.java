@@ -1,5 +1,6 @@
 package dev.ferry.train;
 
+import dev.ferry.eval.Calibration;
 import dev.ferry.eval.EpochRecord;
 import dev.ferry.data.Preset;
 import dev.ferry.model.Architecture;
@@ -28,6 +29,9 @@ import java.util.Map;
  * @param bestValAccuracy their validation accuracy (null without validation data)
  * @param data a summary of the training data (folders, counts, skipped files)
  * @param extra anything else (the demo stores its source-task accuracy here)
+ * @param calibration the temperature fitted on the validation split, which prediction and
+ *     evaluation divide the logits by (null without validation data, and in directories written
+ *     before ferry calibrated: then the temperature is 1)
  */
 public record ModelInfo(
         String format,
@@ -45,10 +49,22 @@ public record ModelInfo(
         int bestEpoch,
         Double bestValAccuracy,
         Map<String, Object> data,
-        Map<String, Object> extra) {
+        Map<String, Object> extra,
+        Calibration calibration) {
 
     /** The format tag written into every model.json. */
     public static final String FORMAT = "ferry-model/1";
+
+    /** The temperature to divide the logits by: the fitted one, or 1 when there is none. */
+    public double temperature() {
+        return calibration == null ? 1.0 : calibration.temperature();
+    }
+
+    /** This description with {@code c} as its calibration. */
+    public ModelInfo withCalibration(Calibration c) {
+        return new ModelInfo(format, ferryVersion, created, arch, width, stem, dropout, classes, preset, strategy,
+                hyperParameters, epochs, bestEpoch, bestValAccuracy, data, extra, c);
+    }
 
     /** The network structure this model needs. */
     public ResNetConfig config() {

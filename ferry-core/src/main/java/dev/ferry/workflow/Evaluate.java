@@ -95,7 +95,7 @@ public final class Evaluate {
         ClassificationMetrics metrics;
         try (Networks.Open net = Networks.openModel(o.model(), null, OrtResNet.defaultThreads());
              FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
-            Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize()).requireFinite();
+            Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize(), net.temperature()).requireFinite();
             metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
         }
         Path written = o.report() == null ? null : Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad);

@@ -72,9 +72,11 @@ public final class Networks {
      * @param labels a name per output (numbered when the weights do not say)
      * @param preset the preprocessing it expects
      * @param description what was loaded, for logs
+     * @param temperature what to divide the logits by before softmax: a trained model's fitted
+     *     calibration, 1 for pretrained weights
      */
-    public record Open(InferenceNetwork network, List<String> labels, Preset preset, String description)
-            implements AutoCloseable {
+    public record Open(InferenceNetwork network, List<String> labels, Preset preset, String description,
+                       double temperature) implements AutoCloseable {
         @Override
         public void close() {
             network.close();
@@ -99,7 +101,7 @@ public final class Networks {
         HostValues values = new HostValues(ModelWeights.values(p.stateDict()));
         p = null; // from here on only `values` holds the weights, until the engine releases them
         InferenceNetwork net = InferenceNetwork.of(InferencePlan.of(structure), values, threads);
-        return new Open(net, labels, preset, description);
+        return new Open(net, labels, preset, description, 1.0);
     }
 
     /**
@@ -116,7 +118,7 @@ public final class Networks {
         HostValues values = new HostValues(ModelWeights.values(stored.weights()));
         stored = null; // as in openPretrained: the engine releases the weights once it has its copy
         InferenceNetwork net = InferenceNetwork.of(InferencePlan.of(info.config()), values, threads);
-        return new Open(net, info.classes(), info.preset(), "ferry model " + dir);
+        return new Open(net, info.classes(), info.preset(), "ferry model " + dir, info.temperature());
     }
 
     private static void checkArchitecture(Architecture expected, Architecture found, Path dir) {

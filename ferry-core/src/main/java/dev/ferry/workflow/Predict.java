@@ -91,7 +91,8 @@ public final class Predict {
         int engineThreads = OrtResNet.defaultThreads();
         try (Networks.Open net = n.model() != null ? Networks.openModel(n.model(), n.expected(), engineThreads)
                      : Networks.openPretrained(n.weights(), n.expected(), engineThreads, progress);
-             Predictor predictor = new Predictor(net.network(), net.labels(), net.preset(), o.batchSize(), o.threads())) {
+             Predictor predictor = new Predictor(net.network(), net.labels(), net.preset(), o.batchSize(), o.threads(),
+                     net.temperature())) {
             predictor.predict(found.images(), o.topK(), new Predictor.Sink() {
                 @Override
                 public void predicted(Predictor.Prediction p) {

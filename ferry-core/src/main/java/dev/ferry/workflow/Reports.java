@@ -1,10 +1,12 @@
 package dev.ferry.workflow;
 
+import dev.ferry.train.Evaluation;
 import dev.ferry.train.ModelInfo;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainResult;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.Sample;
+import dev.ferry.eval.Calibration;
 import dev.ferry.eval.Charts;
 import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.eval.GalleryItem;
@@ -29,6 +31,15 @@ public final class Reports {
     /** Writes {@code report.html} (and its PNGs) for a finished training run into {@code dir}. */
     public static Path writeTraining(Path dir, ModelInfo info, TrainResult result, ClassificationMetrics val,
             List<Sample> valSamples, List<BadImage> skipped) {
+        return writeTraining(dir, info, result, val, valSamples, skipped, null);
+    }
+
+    /**
+     * As above; with {@code calibrated} (the validation evaluation the model's calibration was
+     * fitted on) the report also shows the calibration and its reliability diagram.
+     */
+    public static Path writeTraining(Path dir, ModelInfo info, TrainResult result, ClassificationMetrics val,
+            List<Sample> valSamples, List<BadImage> skipped, Evaluation calibrated) {
         Map<String, String> summary = new LinkedHashMap<>();
         summary.put("architecture", info.arch() + " (width " + info.width() + ", " + info.stem() + " stem)");
         summary.put("strategy", info.strategy());
@@ -53,6 +64,24 @@ public final class Reports {
             b.metrics("Validation metrics (final model)", val)
                     .chart("Confusion matrix (validation)", "confusion_matrix.png", Charts.confusionMatrix(val))
                     .gallery("Worst-classified validation images", gallery(val, valSamples));
+        }
+        Calibration cal = info.calibration();
+        if (cal != null && calibrated != null) {
+            Map<String, String> c = new LinkedHashMap<>();
+            c.put("temperature", String.format(Locale.ROOT, "%.4f (fitted on %d validation images; prediction and "
+                    + "evaluation divide the logits by it)", cal.temperature(), cal.samples()));
+            c.put("expected calibration error", String.format(Locale.ROOT, "%.4f before, %.4f after (%d bins)",
+                    cal.eceBefore(), cal.eceAfter(), Calibration.BINS));
+            c.put("negative log-likelihood", String.format(Locale.ROOT, "%.4f before, %.4f after", cal.nllBefore(),
+                    cal.nllAfter()));
+            float[][] after = new float[calibrated.probabilities().length][];
+            for (int i = 0; i < after.length; i++) {
+                after[i] = cal.apply(calibrated.probabilities()[i]);
+            }
+            b.summary("Calibration (temperature scaling)", c).chart("Reliability diagram (validation)", "reliability.png",
+                    Charts.reliability(Calibration.Reliability.of(calibrated.probabilities(), calibrated.labels(),
+                            Calibration.BINS), Calibration.Reliability.of(after, calibrated.labels(), Calibration.BINS),
+                            cal.temperature()));
         }
         if (!skipped.isEmpty()) {
             StringBuilder sb = new StringBuilder();

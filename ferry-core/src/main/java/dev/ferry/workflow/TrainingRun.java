@@ -27,6 +27,7 @@ import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.DatasetSplit;
 import dev.ferry.data.Preset;
+import dev.ferry.eval.Calibration;
 import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.ResNet;
@@ -264,13 +265,19 @@ public final class TrainingRun {
             TrainState finalState = new TrainState(result.history().size(), result.history(), result.bestEpoch(),
                     result.bestValAccuracy(), 0, 0);
             ModelInfo info = info(netConfig, classes, preset, cfg, hp, finalState, data, weightsName);
-            ModelDirectory.save(o.out(), net, info);
             ClassificationMetrics metrics = null;
+            Evaluation ev = null;
             if (val != null) {
-                Evaluation ev = Inference.evaluate(net, val, cfg.batchSize(), manager);
+                ev = Inference.evaluate(net, val, cfg.batchSize(), manager);
                 metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), classes, ev.loss());
+                if (ev.isFinite()) {
+                    // Temperature scaling on the validation split: prediction and evaluation use it.
+                    info = info.withCalibration(Calibration.fit(ev.probabilities(), ev.labels()));
+                }
             }
-            Reports.writeTraining(o.out(), info, result, metrics, val == null ? List.of() : val.samples(), split.skipped());
+            ModelDirectory.save(o.out(), net, info);
+            Reports.writeTraining(o.out(), info, result, metrics, val == null ? List.of() : val.samples(), split.skipped(),
+                    ev == null || info.calibration() == null ? null : ev);
             finished = true;
             return new Outcome(result, metrics, info, o.out());
         } finally {
@@ -495,7 +502,7 @@ public final class TrainingRun {
         return new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),
                 c.architecture().id(), c.width(), c.stem().id(), c.dropout(), classes, preset,
                 cfg.strategy().id(), hp, state.history(), state.bestEpoch(),
-                Double.isNaN(state.bestValAccuracy()) ? null : state.bestValAccuracy(), data, extra);
+                Double.isNaN(state.bestValAccuracy()) ? null : state.bestValAccuracy(), data, extra, null);
     }
 
     /** Builds {@link Options} with defaults: 20% validation split, fine-tuning defaults, 2 threads. */
