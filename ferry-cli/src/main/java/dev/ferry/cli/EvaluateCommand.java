@@ -35,6 +35,9 @@ import picocli.CommandLine.Option;
         })
 public final class EvaluateCommand extends FerryCommand {
 
+    @CommandLine.Mixin
+    TtaOption tta = new TtaOption();
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder written by ferry train.")
     Path model;
 
@@ -69,7 +72,7 @@ public final class EvaluateCommand extends FerryCommand {
         int nThreads = threads.resolve();
         Evaluate.Result r;
         try {
-            r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report));
+            r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report, tta.tta));
         } catch (BadImagesException e) {
             e.badImages().forEach(b -> err.println("ferry: bad image: " + b));
             throw e;

@@ -42,6 +42,9 @@ import picocli.CommandLine.Parameters;
 public final class PredictCommand extends FerryCommand {
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
+    @CommandLine.Mixin
+    TtaOption tta = new TtaOption();
+
     @Option(names = "--weights", paramLabel = "FILE|NAME",
             description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
     String weights;
@@ -84,7 +87,8 @@ public final class PredictCommand extends FerryCommand {
                 throw new InputException("--arch " + arch.id() + " does not match the model, which is " + found + " (" + model + ")");
             }
         }
-        Predict.Options options = new Predict.Options(new Predict.Network(weights, model, arch), inputs, topK, batchSize, nThreads);
+        Predict.Options options = new Predict.Options(new Predict.Network(weights, model, arch), inputs, topK, batchSize, nThreads,
+                tta.tta);
         Predict.Result r = Predict.run(options, new Predictor.Sink() {
             @Override
             public void predicted(Predictor.Prediction p) {

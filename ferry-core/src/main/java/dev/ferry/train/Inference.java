@@ -35,14 +35,17 @@ public final class Inference {
      * host arrays: nothing here needs libtorch.
      */
     public static Evaluation evaluate(InferenceNetwork net, SampleSource source, int batchSize) {
-        return evaluate(net, source, batchSize, 1.0);
+        return evaluate(net, source, batchSize, 1.0, false);
     }
 
     /**
      * As {@link #evaluate(InferenceNetwork, SampleSource, int)} with the logits divided by
-     * {@code temperature} (a model's calibration) before softmax and loss.
+     * {@code temperature} (a model's calibration) before softmax and loss; with {@code mirror},
+     * each image's probabilities averaged with its mirror image's ({@link TestTime}) and the loss
+     * that of the averaged probabilities.
      */
-    public static Evaluation evaluate(InferenceNetwork net, SampleSource source, int batchSize, double temperature) {
+    public static Evaluation evaluate(InferenceNetwork net, SampleSource source, int batchSize, double temperature,
+                                      boolean mirror) {
         int n = source.size();
         int[] shape = source.sampleShape();
         int per = shape[0] * shape[1] * shape[2];
@@ -55,15 +58,21 @@ public final class Inference {
             int[] idx = range(start, count);
             float[] pixels = new float[count * per];
             source.load(idx, false, 0, 0, pixels);
-            float[] logits = Softmax.divide(net.forward(pixels, count, shape[1], shape[2]), temperature);
-            float[] p = Softmax.rows(logits, count);
+            float[] logits = mirror ? null : Softmax.divide(net.forward(pixels, count, shape[1], shape[2]), temperature);
+            float[] p = mirror ? TestTime.probabilities(net, pixels, count, shape[1], shape[2], temperature, true)
+                    : Softmax.rows(logits, count);
             int[] y = new int[count];
             for (int i = 0; i < count; i++) {
                 probs[idx[i]] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
                 y[i] = source.label(idx[i]);
                 labels[idx[i]] = y[i];
+                if (mirror) {
+                    lossSum -= Math.log(Math.max(p[i * k + y[i]], Float.MIN_VALUE));
+                }
             }
-            lossSum += Softmax.crossEntropySum(logits, count, y);
+            if (!mirror) {
+                lossSum += Softmax.crossEntropySum(logits, count, y);
+            }
         }
         return new Evaluation(probs, labels, lossSum / n);
     }

@@ -93,6 +93,7 @@ public final class Predictor implements AutoCloseable {
     private final EvalTransform transform;
     private final int batchSize;
     private final double temperature;
+    private final boolean mirror;
     private final ExecutorService pool;
 
     /**
@@ -104,21 +105,24 @@ public final class Predictor implements AutoCloseable {
      * @throws InputException if the labels do not match the network's classes or a count is below 1
      */
     public Predictor(InferenceNetwork net, List<String> labels, Preset preset, int batchSize, int threads) {
-        this(net, labels, preset, batchSize, threads, 1.0);
+        this(net, labels, preset, batchSize, threads, 1.0, false);
     }
 
     /**
      * As above, with the logits divided by {@code temperature} (a trained model's calibration)
      * before softmax: the same classes in the same order, probabilities that mean what they say.
      *
+     * @param mirror test-time augmentation: average each image's probabilities with its mirror
+     *     image's ({@link TestTime})
      * @throws InputException if the temperature is not positive and finite
      */
     public Predictor(InferenceNetwork net, List<String> labels, Preset preset, int batchSize, int threads,
-                     double temperature) {
+                     double temperature, boolean mirror) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new InputException("the temperature must be positive and finite, got " + temperature);
         }
         this.temperature = temperature;
+        this.mirror = mirror;
         this.net = Objects.requireNonNull(net, "net");
         this.labels = List.copyOf(labels);
         if (this.labels.size() != net.config().numClasses()) {
@@ -251,8 +255,8 @@ public final class Predictor implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             System.arraycopy(pixels.get(i), 0, batch, i * per, per);
         }
-        float[] logits = net.forward(batch, n, transform.outputHeight(), transform.outputWidth());
-        float[] p = Inference.requireFinite(dev.ferry.model.Softmax.rows(dev.ferry.model.Softmax.divide(logits, temperature), n));
+        float[] p = Inference.requireFinite(TestTime.probabilities(net, batch, n, transform.outputHeight(),
+                transform.outputWidth(), temperature, mirror));
         int classes = labels.size();
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {

@@ -45,8 +45,16 @@ public final class Evaluate {
      * @param threads decoding threads
      * @param skipBad leave out unreadable images (listed in the result) instead of stopping
      * @param report a folder for report.html and its charts, or null
+     * @param mirror test-time augmentation: each image's probabilities averaged with its mirror
+     *     image's
      */
-    public record Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report) {
+    public record Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report,
+                          boolean mirror) {
+        /** Without test-time augmentation. */
+        public Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report) {
+            this(model, data, batchSize, threads, skipBad, report, false);
+        }
+
         public Options {
             if (model == null || data == null) {
                 throw new InputException("a model directory and a test folder are required");
@@ -95,7 +103,8 @@ public final class Evaluate {
         ClassificationMetrics metrics;
         try (Networks.Open net = Networks.openModel(o.model(), null, OrtResNet.defaultThreads());
              FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
-            Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize(), net.temperature()).requireFinite();
+            Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize(), net.temperature(), o.mirror())
+                    .requireFinite();
             metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
         }
         Path written = o.report() == null ? null : Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad);

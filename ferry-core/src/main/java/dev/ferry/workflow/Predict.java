@@ -43,8 +43,15 @@ public final class Predict {
      * @param topK classes per image
      * @param batchSize images per forward pass
      * @param threads decoding threads
+     * @param mirror test-time augmentation: each image's probabilities averaged with its mirror
+     *     image's
      */
-    public record Options(Network network, List<Path> inputs, int topK, int batchSize, int threads) {
+    public record Options(Network network, List<Path> inputs, int topK, int batchSize, int threads, boolean mirror) {
+        /** Without test-time augmentation. */
+        public Options(Network network, List<Path> inputs, int topK, int batchSize, int threads) {
+            this(network, inputs, topK, batchSize, threads, false);
+        }
+
         public Options {
             inputs = List.copyOf(inputs);
             if (topK < 1) {
@@ -92,7 +99,7 @@ public final class Predict {
         try (Networks.Open net = n.model() != null ? Networks.openModel(n.model(), n.expected(), engineThreads)
                      : Networks.openPretrained(n.weights(), n.expected(), engineThreads, progress);
              Predictor predictor = new Predictor(net.network(), net.labels(), net.preset(), o.batchSize(), o.threads(),
-                     net.temperature())) {
+                     net.temperature(), o.mirror())) {
             predictor.predict(found.images(), o.topK(), new Predictor.Sink() {
                 @Override
                 public void predicted(Predictor.Prediction p) {

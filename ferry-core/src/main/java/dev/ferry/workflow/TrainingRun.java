@@ -271,8 +271,9 @@ public final class TrainingRun {
                 ev = Inference.evaluate(net, val, cfg.batchSize(), manager);
                 metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), classes, ev.loss());
                 if (ev.isFinite()) {
-                    // Temperature scaling on the validation split: prediction and evaluation use it.
-                    info = info.withCalibration(Calibration.fit(ev.probabilities(), ev.labels()));
+                    // Temperature scaling on the validation split, softening only (see fitSoftening):
+                    // prediction and evaluation use it.
+                    info = info.withCalibration(Calibration.fitSoftening(ev.probabilities(), ev.labels()));
                 }
             }
             ModelDirectory.save(o.out(), net, info);

@@ -40,6 +40,14 @@ class CalibrationTest {
         float[][] q = {{0.5f, 0.25f, 0.25f}, {0.5f, 0.25f, 0.25f}, {0.5f, 0.25f, 0.25f}};
         Calibration d = Calibration.fit(q, new int[] {0, 0, 1});
         assertEquals(0.5, d.temperature(), 1e-6);
+        // What training stores only softens: the same data then keeps T = 1, unchanged probabilities.
+        Calibration s = Calibration.fitSoftening(q, new int[] {0, 0, 1});
+        assertEquals(1.0, s.temperature(), 1e-6);
+        assertEquals(s.nllBefore(), s.nllAfter(), 1e-9);
+        // Over-confident data is softened as by the unconstrained fit (T = 2, as above).
+        float[][] p9 = {{0.9f, 0.1f}, {0.9f, 0.1f}, {0.9f, 0.1f}, {0.9f, 0.1f}};
+        assertEquals(2.0, Calibration.fitSoftening(p9, new int[] {0, 0, 0, 1}).temperature(), 1e-6);
+        assertThrows(IllegalArgumentException.class, () -> Calibration.fit(q, new int[] {0, 0, 1}, 2, 1));
     }
 
     @Test
