@@ -32,9 +32,19 @@ public record Calibration(double temperature, int samples, double nllBefore, dou
     private static final double LOG_FLOOR = Math.log(Float.MIN_VALUE);
 
     public Calibration {
+        requireTemperature(temperature);
+    }
+
+    /**
+     * {@code temperature}, if it is positive and finite.
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    public static double requireTemperature(double temperature) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+            throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
         }
+        return temperature;
     }
 
     /**
@@ -123,6 +133,8 @@ public record Calibration(double temperature, int samples, double nllBefore, dou
 
     /** {@code softmax(log p / temperature)} of one probability row. */
     public static float[] scale(float[] probabilities, double temperature) {
+        // Softmax written out here rather than taken from the model package: this package stays
+        // plain Java on host arrays (see package-info).
         double beta = 1 / temperature;
         double max = Double.NEGATIVE_INFINITY;
         double[] z = new double[probabilities.length];

@@ -31,6 +31,15 @@ public interface InferenceNetwork extends AutoCloseable {
         }
     }
 
+    /**
+     * The intra-op thread count ferry's engines use: DJL's {@code ai.djl.pytorch.num_threads} when
+     * set (the command line's thread setting), else one per available processor.
+     */
+    static int defaultThreads() {
+        Integer t = Integer.getInteger("ai.djl.pytorch.num_threads");
+        return t != null && t > 0 ? t : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
     /** The structure of the network (classes, feature dimension). */
     ResNetConfig config();
 
@@ -56,7 +65,7 @@ public interface InferenceNetwork extends AutoCloseable {
     /** A snapshot of {@code net}'s current weights on {@code engine}. */
     static InferenceNetwork of(ResNet net, NDManager manager, Engine engine) {
         return switch (engine) {
-            case ONNXRUNTIME -> OrtResNet.of(net, OrtResNet.defaultThreads());
+            case ONNXRUNTIME -> OrtResNet.of(net, defaultThreads());
             case LIBTORCH -> FusedResNet.of(net, manager);
         };
     }

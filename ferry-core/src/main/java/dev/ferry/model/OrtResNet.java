@@ -136,15 +136,6 @@ public final class OrtResNet implements InferenceNetwork {
         }
     }
 
-    /**
-     * The intra-op thread count ferry uses elsewhere: DJL's {@code ai.djl.pytorch.num_threads} when
-     * set, else one per available processor.
-     */
-    public static int defaultThreads() {
-        Integer t = Integer.getInteger("ai.djl.pytorch.num_threads");
-        return t != null && t > 0 ? t : Math.max(1, Runtime.getRuntime().availableProcessors());
-    }
-
     /** The structure the network was exported from. */
     public ResNetConfig config() {
         return config;

@@ -58,6 +58,8 @@ public final class Inference {
             int[] idx = range(start, count);
             float[] pixels = new float[count * per];
             source.load(idx, false, 0, 0, pixels);
+            // Without mirroring the loss comes from the logits (exact in double precision); with it,
+            // from the averaged probabilities, the only thing there is to score.
             float[] logits = mirror ? null : Softmax.divide(net.forward(pixels, count, shape[1], shape[2]), temperature);
             float[] p = mirror ? TestTime.probabilities(net, pixels, count, shape[1], shape[2], temperature, true)
                     : Softmax.rows(logits, count);
@@ -66,13 +68,8 @@ public final class Inference {
                 probs[idx[i]] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
                 y[i] = source.label(idx[i]);
                 labels[idx[i]] = y[i];
-                if (mirror) {
-                    lossSum -= Math.log(Math.max(p[i * k + y[i]], Float.MIN_VALUE));
-                }
             }
-            if (!mirror) {
-                lossSum += Softmax.crossEntropySum(logits, count, y);
-            }
+            lossSum += mirror ? negativeLogSum(p, k, y) : Softmax.crossEntropySum(logits, count, y);
         }
         return new Evaluation(probs, labels, lossSum / n);
     }
@@ -123,6 +120,15 @@ public final class Inference {
             }
         }
         return probabilities;
+    }
+
+    /** {@code sum_i -log p[i][y_i]} over rows of {@code k} probabilities (a zero counts as the smallest float). */
+    private static double negativeLogSum(float[] p, int k, int[] y) {
+        double total = 0;
+        for (int i = 0; i < y.length; i++) {
+            total -= Math.log(Math.max(p[i * k + y[i]], Float.MIN_VALUE));
+        }
+        return total;
     }
 
     private static int[] range(int start, int count) {

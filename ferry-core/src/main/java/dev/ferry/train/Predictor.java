@@ -114,14 +114,11 @@ public final class Predictor implements AutoCloseable {
      *
      * @param mirror test-time augmentation: average each image's probabilities with its mirror
      *     image's ({@link TestTime})
-     * @throws InputException if the temperature is not positive and finite
+     * @throws IllegalArgumentException if the temperature is not positive and finite
      */
     public Predictor(InferenceNetwork net, List<String> labels, Preset preset, int batchSize, int threads,
                      double temperature, boolean mirror) {
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new InputException("the temperature must be positive and finite, got " + temperature);
-        }
-        this.temperature = temperature;
+        this.temperature = dev.ferry.eval.Calibration.requireTemperature(temperature);
         this.mirror = mirror;
         this.net = Objects.requireNonNull(net, "net");
         this.labels = List.copyOf(labels);

@@ -8,7 +8,7 @@ import dev.ferry.data.ImageFolder;
 import dev.ferry.data.ImageValidator;
 import dev.ferry.data.Sample;
 import dev.ferry.eval.ClassificationMetrics;
-import dev.ferry.model.OrtResNet;
+import dev.ferry.model.InferenceNetwork;
 import dev.ferry.train.Evaluation;
 import dev.ferry.train.FolderSource;
 import dev.ferry.train.Inference;
@@ -101,7 +101,7 @@ public final class Evaluate {
             throw new InputException("no usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
         }
         ClassificationMetrics metrics;
-        try (Networks.Open net = Networks.openModel(o.model(), null, OrtResNet.defaultThreads());
+        try (Networks.Open net = Networks.openModel(o.model(), null, InferenceNetwork.defaultThreads());
              FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
             Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize(), net.temperature(), o.mirror())
                     .requireFinite();

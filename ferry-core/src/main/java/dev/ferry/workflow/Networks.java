@@ -48,9 +48,7 @@ public final class Networks {
         Pretrained p = Pretrained.resolve(weights, expected, progress);
         ResNet net = ResNet.create(p.config()).initialize(manager);
         ModelWeights.load(net, p.stateDict(), false, p.file());
-        int classes = p.config().numClasses();
-        List<String> labels = p.classes() != null && p.classes().size() == classes ? p.classes() : numbered(classes);
-        return new Ready(net, labels, p.preset(), p.description());
+        return new Ready(net, labels(p), p.preset(), p.description());
     }
 
     /**
@@ -94,8 +92,7 @@ public final class Networks {
         Pretrained p = Pretrained.resolve(weights, expected, progress);
         ResNet structure = ResNet.create(p.config());
         ModelWeights.check(structure, p.stateDict(), false, false, p.file());
-        int classes = p.config().numClasses();
-        List<String> labels = p.classes() != null && p.classes().size() == classes ? p.classes() : numbered(classes);
+        List<String> labels = labels(p);
         Preset preset = p.preset();
         String description = p.description();
         HostValues values = new HostValues(ModelWeights.values(p.stateDict()));
@@ -119,6 +116,12 @@ public final class Networks {
         stored = null; // as in openPretrained: the engine releases the weights once it has its copy
         InferenceNetwork net = InferenceNetwork.of(InferencePlan.of(info.config()), values, threads);
         return new Open(net, info.classes(), info.preset(), "ferry model " + dir, info.temperature());
+    }
+
+    /** The weights' own class names, or numbered ones when they have none for every output. */
+    private static List<String> labels(Pretrained p) {
+        int classes = p.config().numClasses();
+        return p.classes() != null && p.classes().size() == classes ? p.classes() : numbered(classes);
     }
 
     private static void checkArchitecture(Architecture expected, Architecture found, Path dir) {

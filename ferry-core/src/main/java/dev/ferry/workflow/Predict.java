@@ -3,7 +3,7 @@ package dev.ferry.workflow;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
 import dev.ferry.model.Architecture;
-import dev.ferry.model.OrtResNet;
+import dev.ferry.model.InferenceNetwork;
 import dev.ferry.train.Predictor;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ public final class Predict {
         List<Predictor.Prediction> predictions = new ArrayList<>();
         List<BadImage> failed = new ArrayList<>(found.problems());
         Network n = o.network();
-        int engineThreads = OrtResNet.defaultThreads();
+        int engineThreads = InferenceNetwork.defaultThreads();
         try (Networks.Open net = n.model() != null ? Networks.openModel(n.model(), n.expected(), engineThreads)
                      : Networks.openPretrained(n.weights(), n.expected(), engineThreads, progress);
              Predictor predictor = new Predictor(net.network(), net.labels(), net.preset(), o.batchSize(), o.threads(),
