@@ -39,8 +39,18 @@ public final class Pretrain {
      * @param lr one-cycle peak rate
      * @param seed initialisation, shuffling and augmentation seed
      * @param out model directory to write
+     * @param arch the topology (the demo's is ResNet-50's)
+     * @param width base width (the demo's is 16)
+     * @param perClass training images per source class (at most 6,000, Fashion-MNIST's count)
      */
-    public record Options(Path fashionMnist, int epochs, int batchSize, double lr, long seed, Path out) {}
+    public record Options(Path fashionMnist, int epochs, int batchSize, double lr, long seed, Path out,
+            Architecture arch, int width, int perClass) {
+
+        /** The demo's own network: ResNet-50's topology at width 16 on every source image. */
+        public Options(Path fashionMnist, int epochs, int batchSize, double lr, long seed, Path out) {
+            this(fashionMnist, epochs, batchSize, lr, seed, out, Architecture.RESNET50, 16, Integer.MAX_VALUE);
+        }
+    }
 
     /**
      * What pretraining reached.
@@ -52,7 +62,15 @@ public final class Pretrain {
 
     /** The demo network's structure with {@code classes} outputs. */
     public static ResNetConfig network(int classes) {
-        return ResNetConfig.of(Architecture.RESNET50, classes).withWidth(16).withStem(Stem.SMALL);
+        return network(Architecture.RESNET50, 16, classes);
+    }
+
+    /**
+     * Another source network of the same kind (small stem): a second topology or width lets the
+     * transfer benchmark check that a recipe does not hold for one source network only.
+     */
+    public static ResNetConfig network(Architecture arch, int width, int classes) {
+        return ResNetConfig.of(arch, classes).withWidth(width).withStem(Stem.SMALL);
     }
 
     /** Fashion-MNIST's preprocessing: 28x28 grey replicated to RGB, its own mean and std, no resize. */
@@ -64,7 +82,7 @@ public final class Pretrain {
     public static Result run(Options o, TrainListener listener, String command) {
         FashionMnist train = FashionMnist.read(o.fashionMnist(), "train");
         FashionMnist test = FashionMnist.read(o.fashionMnist(), "t10k");
-        FashionMnist.Subset tr = train.subset(DemoData.SOURCE_CLASSES, Integer.MAX_VALUE, DemoData.MEAN, DemoData.STD);
+        FashionMnist.Subset tr = train.subset(DemoData.SOURCE_CLASSES, o.perClass(), DemoData.MEAN, DemoData.STD);
         FashionMnist.Subset te = test.subset(DemoData.SOURCE_CLASSES, Integer.MAX_VALUE, DemoData.MEAN, DemoData.STD);
         int[] shape = {3, 28, 28};
         ArraySource trainSource = new ArraySource(tr.data(), tr.labels(), shape, true, 2);
@@ -73,7 +91,7 @@ public final class Pretrain {
                 OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.0, 0, o.seed());
         try (NDManager manager = Engines.newManager()) {
             Engines.seed(o.seed());
-            ResNet net = ResNet.create(network(DemoData.SOURCE_CLASSES.size())).initialize(manager);
+            ResNet net = ResNet.create(network(o.arch(), o.width(), DemoData.SOURCE_CLASSES.size())).initialize(manager);
             TrainResult r = new Trainer(cfg, listener).train(net, trainSource, null, manager, Checkpointer.NONE, null, null);
             double acc = Inference.evaluate(net, testSource, 256, manager).accuracy();
             List<String> classes = DemoData.SOURCE_CLASSES.stream().map(c -> FashionMnist.CLASSES.get(c)).toList();
@@ -95,7 +113,7 @@ public final class Pretrain {
             extra.put("command", command);
             extra.put("trainSeconds", r.seconds());
             ModelInfo info = new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),
-                    Architecture.RESNET50.id(), 16, Stem.SMALL.id(), 0f, classes, preset(), "scratch", hp,
+                    o.arch().id(), o.width(), Stem.SMALL.id(), 0f, classes, preset(), "scratch", hp,
                     r.history(), r.bestEpoch(), null, data, extra, null);
             ModelDirectory.save(o.out(), net, info);
             return new Result(acc, r.seconds(), r);
