@@ -130,11 +130,42 @@ def run_one(source_dir, task_dir, recipe, seed, threads, scratch):
     return json.loads(ev.stdout)["accuracy"], secs
 
 
-def table(rows, recipes=None):
+# Near the source's data first, far last.
+TASK_ORDER = ["fm5-s5", "fm5-s20", "fm5-s50", "fmtops3-s20", "fm5inv-s20", "glyphs10-s20", "shapes5-s10"]
+
+
+def pair_key(pair):
+    source, task = pair
+    return (source != "demo", source, TASK_ORDER.index(task) if task in TASK_ORDER else len(TASK_ORDER), task)
+
+
+def collect(rows):
     runs = collections.defaultdict(list)
     for source, task, recipe, seed, acc, secs in rows:
         runs[(source, task, recipe)].append(100 * acc)
-    pairs = sorted({(s, t) for s, t, _ in runs})
+    return runs
+
+
+def ranking(rows, kind, min_seeds):
+    """The recipes of one strategy (fe or ft) run on every pair with at least min_seeds seeds, by
+    their worst gap to the best of them on each pair: the first is the default the protocol picks."""
+    runs = collect(rows)
+    pairs = sorted({(s, t) for s, t, _ in runs}, key=pair_key)
+    recipes = [r for r in dict.fromkeys(r for _, _, r in runs)
+               if NAMED.get(r, r).split(":")[0] == kind
+               and all(len(runs.get(p + (r,), [])) >= min_seeds for p in pairs)]
+    if not recipes:
+        return []
+    mean = {(p, r): statistics.mean(runs[p + (r,)]) for p in pairs for r in recipes}
+    best = {p: max(mean[(p, r)] for r in recipes) for p in pairs}
+    scored = [(max(best[p] - mean[(p, r)] for p in pairs), -statistics.mean(mean[(p, r)] for p in pairs), r)
+              for r in recipes]
+    return [(r, gap, -neg) for gap, neg, r in sorted(scored)]
+
+
+def table(rows, recipes=None):
+    runs = collect(rows)
+    pairs = sorted({(s, t) for s, t, _ in runs}, key=pair_key)
     recipes = recipes or list(dict.fromkeys(r for _, _, r in runs))
     recipes = [r for r in recipes if all((s, t, r) in runs for s, t in pairs)]
     best = {p: max(statistics.mean(runs[p + (r,)]) for r in recipes) for p in pairs}
@@ -162,9 +193,17 @@ def main():
     ap.add_argument("--sources", default="demo,r18w16")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--table-only", action="store_true")
+    ap.add_argument("--merge", nargs="*", default=[], help="more results files for the table (e.g. the PyTorch reference's)")
+    ap.add_argument("--rank", type=int, default=0, metavar="SEEDS",
+                    help="also rank each strategy's recipes run with at least SEEDS seeds by their worst gap")
     a = ap.parse_args()
+    # A recipe that spells another's options differently (e.g. the old default written out) is run once.
+    seen = {}
     for r in a.recipes:
-        recipe_args(r)
+        key = tuple(recipe_args(r))
+        if key in seen:
+            raise SystemExit(f"transfer_bench: recipes '{seen[key]}' and '{r}' are the same options")
+        seen[key] = r
     out = a.out or os.path.join(a.work, "results")
     os.makedirs(out, exist_ok=True)
     results = os.path.join(out, "results.tsv")
@@ -176,8 +215,9 @@ def main():
                 raise SystemExit(f"transfer_bench: unknown source '{s}' (known: {', '.join(sources)})")
         subprocess.run([FERRY, "--version"], check=True, capture_output=True)
         done = {(s, t, r, seed) for s, t, r, seed, _, _ in read_results(results)}
-        todo = [(s, t, r, int(seed)) for s in chosen for t in sorted(os.listdir(tasks_dir))
-                for r in a.recipes for seed in a.seeds.split(",") if (s, t, r, int(seed)) not in done]
+        # Recipe by recipe, so that an interrupted run leaves whole columns.
+        todo = [(s, t, r, int(seed)) for r in a.recipes for seed in a.seeds.split(",") for s in chosen
+                for t in sorted(os.listdir(tasks_dir)) if (s, t, r, int(seed)) not in done]
         threads = max(1, (os.cpu_count() or 2) // a.jobs)
         lock = threading.Lock()
         scratch = tempfile.mkdtemp(prefix="ferry-bench-models-")
@@ -193,7 +233,13 @@ def main():
                     fh.write(line + "\n")
                 print(line, file=sys.stderr)
         shutil.rmtree(scratch, ignore_errors=True)
-    print(table(read_results(results), a.recipes))
+    rows = read_results(results) + [row for m in a.merge for row in read_results(m)]
+    print(table(rows, a.recipes))
+    if a.rank:
+        for kind in ("fe", "ft"):
+            print(f"\n{kind}: recipes by worst gap to the best {kind} recipe of each pair (>= {a.rank} seeds)")
+            for r, gap, mean in ranking(rows, kind, a.rank):
+                print(f"  {gap:5.1f}  mean {mean:5.1f}  {r}")
 
 
 if __name__ == "__main__":
