@@ -42,4 +42,25 @@ class TrainConfigTricksTest {
                 assertThrows(InputException.class, () -> c.withEma(1.5)).getMessage());
         assertEquals(Balance.OFF, c.withBalance(null).balance(), "a record written before balancing existed reads as off");
     }
+
+    @Test
+    void aRunRecordWrittenBeforeTheExtrasReadsThemAsOff() {
+        TrainConfig c = TrainConfig.defaults(new Strategy.FineTune(0.1)).withMixup(0.2).withEma(0.3).withBalance(Balance.WEIGHTS);
+        RunRecord r = new RunRecord(null, "resnet18", 64, "imagenet", java.util.List.of("a", "b"), 10, 2, "data", null, 0.2,
+                dev.ferry.data.Preset.imagenetV1(), 0f, c, java.util.List.of(c.epochs()));
+        assertEquals(c, RunRecord.fromJson(r.toJson(), "test").config(), "the extras round-trip");
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(r.toJson()).getAsJsonObject();
+        com.google.gson.JsonObject cfg = json.getAsJsonObject("config");
+        for (String k : new String[] {"mixupAlpha", "cutmixAlpha", "emaHorizon", "balance"}) {
+            cfg.remove(k);
+        }
+        TrainConfig old = RunRecord.fromJson(json.toString(), "test").config();
+        assertEquals(0, old.mixupAlpha());
+        assertEquals(0, old.cutmixAlpha());
+        assertEquals(0, old.emaHorizon());
+        assertEquals(Balance.OFF, old.balance());
+        assertEquals(java.util.List.of("mixupAlpha: 0.0 recorded, 0.2 now", "emaHorizon: 0.0 recorded, 0.3 now",
+                        "balance: off recorded, weights now"),
+                RunRecord.fromJson(json.toString(), "test").differences(r).stream().map(Object::toString).toList());
+    }
 }
