@@ -46,6 +46,19 @@ public enum Setting {
     WEIGHT_DECAY("weightDecay"),
     /** Cross-entropy label smoothing. */
     LABEL_SMOOTHING("labelSmoothing"),
+    /** Mixup's Beta alpha (0: off). */
+    MIXUP("mixupAlpha"),
+    /** CutMix's Beta alpha (0: off). */
+    CUTMIX("cutmixAlpha"),
+    /** The weight average's horizon, a fraction of the run's optimizer steps (0: no average). */
+    EMA_HORIZON("emaHorizon"),
+    /** Class balancing: off, a weighted loss or a weighted sampler. */
+    BALANCE("balance"),
+    /**
+     * Feature-extract without its cache of backbone features: the strategy's {@code cache} false (the
+     * name is what a Java program passes).
+     */
+    NO_CACHE("cache=false"),
     /** Epochs without a better validation accuracy before training stops (0: never). */
     EARLY_STOP("earlyStopPatience"),
     /** The seed of shuffling, augmentation, dropout and initialisation. */

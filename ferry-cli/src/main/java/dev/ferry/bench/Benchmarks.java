@@ -32,6 +32,7 @@ import dev.ferry.train.Optimizer;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.ScheduleKind;
 import dev.ferry.train.Strategy;
+import dev.ferry.train.Balance;
 import dev.ferry.train.TrainConfig;
 import dev.ferry.train.Trainer;
 import dev.ferry.weights.ModelWeights;
@@ -346,7 +347,7 @@ public final class Benchmarks {
         DatasetSplit split = DatasetSplit.split(o.images(), HOLDOUT, o.seed());
         Preset preset = Preset.imagenetV1();
         TrainConfig cfg = new TrainConfig(new Strategy.FeatureExtract(1, cached), o.epochs(), o.batch(), FE_LR,
-                OptimizerKind.SGD, ScheduleKind.COSINE, 0, 0, 0, 0, o.seed());
+                OptimizerKind.SGD, ScheduleKind.COSINE, 0, 0, 0, 0, o.seed(), 0, 0, 0, Balance.OFF);
         try (NDManager m = Engines.newManager();
              FolderSource train = new FolderSource(split.train(), preset, Augmentation.randomResizedCrop(),
                      o.threads(), false);

@@ -33,6 +33,11 @@ final class Flags {
             case WARMUP_EPOCHS -> "--warmup-epochs";
             case WEIGHT_DECAY -> "--weight-decay";
             case LABEL_SMOOTHING -> "--label-smoothing";
+            case MIXUP -> "--mixup";
+            case CUTMIX -> "--cutmix";
+            case EMA_HORIZON -> "--ema-horizon";
+            case BALANCE -> "--balance";
+            case NO_CACHE -> "--no-cache";
             case EARLY_STOP -> "--early-stop";
             case SEED -> "--seed";
             case DROPOUT -> "--dropout";

@@ -10,6 +10,8 @@ import dev.ferry.train.RunRecord;
 import dev.ferry.train.ScheduleKind;
 import dev.ferry.train.Strategy;
 import dev.ferry.train.TrainConfig;
+import dev.ferry.train.Balance;
+import dev.ferry.train.WeightEma;
 import dev.ferry.workflow.TrainingRun;
 import dev.ferry.eval.MetricsText;
 import java.io.PrintWriter;
@@ -77,6 +79,25 @@ public final class TrainCommand extends FerryCommand {
 
     @Option(names = "--label-smoothing", description = "Label smoothing (default 0.1).")
     Double labelSmoothing;
+
+    @Option(names = "--mixup", paramLabel = "ALPHA", description = {"Mixup: each batch blended with its reverse, lam ~ Beta(ALPHA, ALPHA) per batch",
+            "(default 0: off)."})
+    Double mixup;
+
+    @Option(names = "--cutmix", paramLabel = "ALPHA", description = {"CutMix: a box of area 1 - lam, lam ~ Beta(ALPHA, ALPHA), pasted from the batch's reverse",
+            "(default 0: off); with --mixup one of the two per batch. Needs images: feature-extract with --no-cache."})
+    Double cutmix;
+
+    @Option(names = "--ema", description = "Validate and save an exponential moving average of the weights (default off; see --ema-horizon).")
+    boolean ema;
+
+    @Option(names = "--ema-horizon", paramLabel = "FRACTION", description = {"The average's window as a fraction of the run's optimizer steps: decay per step",
+            "1 - 1/(FRACTION x steps), warmed up as min(decay, (1+t)/(10+t)) (default 0.1; implies --ema)."})
+    Double emaHorizon;
+
+    @Option(names = "--balance", paramLabel = "MODE", description = {"off, weights (loss weighted N/(K x n_c) per class) or sampler (each epoch draws",
+            "N images with replacement, probability 1/n_c of the class) (default off)."})
+    Balance balance;
 
     @Option(names = "--dropout", defaultValue = "0", description = "Dropout before the new head (default: ${DEFAULT-VALUE}).")
     float dropout;
@@ -159,6 +180,20 @@ public final class TrainCommand extends FerryCommand {
         }
         if (labelSmoothing != null) {
             cfg = cfg.withLabelSmoothing(labelSmoothing);
+        }
+        if (mixup != null) {
+            cfg = cfg.withMixup(mixup);
+        }
+        if (cutmix != null) {
+            cfg = cfg.withCutmix(cutmix);
+        }
+        if (emaHorizon != null) {
+            cfg = cfg.withEma(emaHorizon);
+        } else if (ema) {
+            cfg = cfg.withEma(WeightEma.DEFAULT_HORIZON);
+        }
+        if (balance != null) {
+            cfg = cfg.withBalance(balance);
         }
         Path trainData = data != null ? data : Path.of(rec.data());
         Path valData = val != null ? val : rec != null && rec.validation() != null && data == null ? Path.of(rec.validation()) : null;

@@ -15,6 +15,7 @@ import dev.ferry.train.ModelInfo;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.ScheduleKind;
 import dev.ferry.train.Strategy;
+import dev.ferry.train.Balance;
 import dev.ferry.train.TrainConfig;
 import dev.ferry.train.TrainListener;
 import dev.ferry.train.TrainResult;
@@ -88,7 +89,7 @@ public final class Pretrain {
         ArraySource trainSource = new ArraySource(tr.data(), tr.labels(), shape, true, 2);
         ArraySource testSource = new ArraySource(te.data(), te.labels(), shape, false, 0);
         TrainConfig cfg = new TrainConfig(new Strategy.Scratch(), o.epochs(), o.batchSize(), o.lr(),
-                OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.0, 0, o.seed());
+                OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.0, 0, o.seed(), 0, 0, 0, Balance.OFF);
         try (NDManager manager = Engines.newManager()) {
             Engines.seed(o.seed());
             ResNet net = ResNet.create(network(o.arch(), o.width(), DemoData.SOURCE_CLASSES.size())).initialize(manager);

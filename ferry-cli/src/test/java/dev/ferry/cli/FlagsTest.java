@@ -52,6 +52,13 @@ class FlagsTest {
                 "train", "--data", data, "--epochs", "2", "--warmup-epochs", "5");
         expect("ferry: error: --dropout must be in [0, 1), got 1.0",
                 "train", "--data", data, "--dropout", "1");
+        expect("ferry: error: --cutmix needs images, but feature-extract trains its head on cached backbone features;"
+                        + " pass --no-cache to run the backbone on mixed images every epoch",
+                "train", "--data", data, "--strategy", "feature-extract", "--cutmix", "1");
+        expect("ferry: error: --ema-horizon must be a fraction of the run's optimizer steps in (0, 1] (0: off), got 2.0",
+                "train", "--data", data, "--ema-horizon", "2");
+        expect("ferry: error: --mixup must be a Beta alpha in [0, 100.0] (0: off), got -1.0",
+                "train", "--data", data, "--mixup", "-1");
         expect("ferry: error: --end must be a finite rate above --start (1.0E-7), got 1.0E-8",
                 "lr-find", "--data", data, "--end", "1e-8");
         expect("ferry: error: --batch-size must be at least 2 (BatchNorm needs two images per step), got 1",

@@ -458,6 +458,31 @@ class TrainCommandTest {
         assertFalse(plain.get("exifTranspose").getAsBoolean(), "off unless asked for");
     }
 
+    @Test
+    void mixingAverageAndBalanceOptionsAreRecordedAndARunResumesWithThem() throws IOException {
+        Path out = tmp.resolve("tricks");
+        CliHarness.Result r = CliHarness.run(train(out, "--epochs", "1", "--mixup", "0.3", "--cutmix", "0.5", "--ema",
+                "--balance", "SAMPLER"));
+        assertEquals(0, r.code(), r.err());
+        JsonObject hp = JsonParser.parseString(Files.readString(out.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject().getAsJsonObject("hyperParameters");
+        assertEquals(0.3, hp.get("mixupAlpha").getAsDouble());
+        assertEquals(0.5, hp.get("cutmixAlpha").getAsDouble());
+        assertEquals(0.1, hp.get("emaHorizon").getAsDouble(), "--ema alone: the default horizon");
+        assertEquals("sampler", hp.get("balance").getAsString());
+
+        // Left out on --resume, the options take the recorded values (a differing value is refused).
+        CliHarness.Result resumed = CliHarness.run(train(out, "--epochs", "2", "--resume"));
+        assertEquals(0, resumed.code(), resumed.err());
+        JsonObject after = JsonParser.parseString(Files.readString(out.resolve(ModelDirectory.INFO), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        assertEquals(2, after.getAsJsonArray("epochs").size());
+        assertEquals(hp.get("balance"), after.getAsJsonObject("hyperParameters").get("balance"));
+        CliHarness.Result changed = CliHarness.run(train(out, "--epochs", "3", "--resume", "--balance", "weights"));
+        assertEquals(FerryCommand.BAD_INPUT, changed.code(), changed.err());
+        assertTrue(changed.err().contains("--balance: sampler recorded, weights now"), changed.err());
+    }
+
     /** The shared fine-tuning run (3 epochs, seed 42), trained on first use. */
     private static synchronized Path finishedRun() {
         if (finished == null) {

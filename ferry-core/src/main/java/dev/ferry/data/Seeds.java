@@ -31,6 +31,14 @@ public final class Seeds {
         return new SplittableRandom(mix(seed, epoch, -1L));
     }
 
+    /**
+     * The generator for one batch's decisions (mixup and CutMix): distinct from every sample's
+     * ({@code index >= 0}) and from the epoch's ({@code -1}).
+     */
+    public static SplittableRandom forBatch(long seed, int epoch, int batch) {
+        return new SplittableRandom(mix(seed, epoch, -2L - batch));
+    }
+
     /** SplitMix64's output function (Steele, Lea, Flood 2014). */
     private static long fmix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

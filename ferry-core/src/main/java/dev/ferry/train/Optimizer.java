@@ -40,6 +40,11 @@ public final class Optimizer {
     private final Map<String, NDArray> state2 = new LinkedHashMap<>();
     private long steps;
 
+    /** The name prefix of {@linkplain #carry carried} arrays in {@link #state()}. */
+    public static final String LIVE = "live.";
+
+    private Map<String, NDArray> carried = Map.of();
+
     public Optimizer(OptimizerKind kind, List<Group> groups, NDManager manager) {
         this.kind = kind;
         this.groups = List.copyOf(groups);
@@ -136,12 +141,25 @@ public final class Optimizer {
         }
     }
 
-    /** Optimizer state by name ({@code m.<param>}, {@code v.<param>}) for checkpoints. */
+    /**
+     * Optimizer state by name ({@code m.<param>}, {@code v.<param>}, and {@code live.<name>} for
+     * the arrays {@linkplain #carry carried}) for checkpoints.
+     */
     public Map<String, NDArray> state() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         state1.forEach((k, v) -> out.put("m." + k, v));
         state2.forEach((k, v) -> out.put("v." + k, v));
+        carried.forEach((k, v) -> out.put(LIVE + k, v));
         return out;
+    }
+
+    /**
+     * Arrays {@link #state()} includes under {@value #LIVE} names until the next call: while the
+     * network holds averaged weights ({@link WeightEma}), the weights the optimizer steps from, so
+     * that a checkpoint holds both. {@link #restore} leaves them to the trainer.
+     */
+    void carry(Map<String, NDArray> arrays) {
+        carried = Map.copyOf(arrays);
     }
 
     /** Number of updates applied so far. */

@@ -139,6 +139,10 @@ public record RunRecord(
         compare(d, Setting.WARMUP_EPOCHS, a.warmupEpochs(), b.warmupEpochs());
         compare(d, Setting.WEIGHT_DECAY, a.weightDecay(), b.weightDecay());
         compare(d, Setting.LABEL_SMOOTHING, a.labelSmoothing(), b.labelSmoothing());
+        compare(d, Setting.MIXUP, a.mixupAlpha(), b.mixupAlpha());
+        compare(d, Setting.CUTMIX, a.cutmixAlpha(), b.cutmixAlpha());
+        compare(d, Setting.EMA_HORIZON, a.emaHorizon(), b.emaHorizon());
+        compare(d, Setting.BALANCE, a.balance().name().toLowerCase(Locale.ROOT), b.balance().name().toLowerCase(Locale.ROOT));
         compare(d, Setting.EARLY_STOP, a.earlyStopPatience(), b.earlyStopPatience());
         compare(d, Setting.SEED, a.seed(), b.seed());
         compare(d, Setting.DROPOUT, dropout, requested.dropout);

@@ -18,7 +18,16 @@ import dev.ferry.Setting;
  * @param weightDecay applied to conv and linear weights only
  * @param labelSmoothing cross-entropy label smoothing
  * @param earlyStopPatience stop after this many epochs without a better validation accuracy (0 off)
- * @param seed seeds shuffling, augmentation, dropout and (for scratch) the initialisation
+ * @param seed seeds shuffling, augmentation, dropout and (for scratch) the initialisation, and
+ *     the mixing and the balanced sampler's draws
+ * @param mixupAlpha mixup's Beta(alpha, alpha) (see {@link Mixup}); 0 off
+ * @param cutmixAlpha CutMix's Beta(alpha, alpha) (see {@link Mixup}); 0 off; needs images, so not
+ *     with feature-extract's feature cache. With both on, each batch picks one with probability 0.5.
+ *     Two-stage's head stage trains on cached features: there only mixup applies, when it is on.
+ * @param emaHorizon validate and keep an exponential moving average of the weights, averaging over
+ *     this fraction of the run's optimizer steps (see {@link WeightEma}); 0 off, at most 1
+ * @param balance how classes with fewer images are compensated for (null reads as {@link Balance#OFF},
+ *     as in run records written before it existed)
  */
 public record TrainConfig(
         Strategy strategy,
@@ -31,9 +40,19 @@ public record TrainConfig(
         double weightDecay,
         double labelSmoothing,
         int earlyStopPatience,
-        long seed) {
+        long seed,
+        double mixupAlpha,
+        double cutmixAlpha,
+        double emaHorizon,
+        Balance balance) {
+
+    /** The largest mixing alpha accepted: Beta(alpha, alpha) is already a spike at 0.5 there. */
+    public static final double MAX_ALPHA = 100;
 
     public TrainConfig {
+        if (balance == null) {
+            balance = Balance.OFF;
+        }
         if (strategy == null || optimizer == null || schedule == null) {
             throw new InputException("strategy, optimizer and schedule are required");
         }
@@ -66,6 +85,34 @@ public record TrainConfig(
             throw new InputException(Message.of(Setting.EARLY_STOP, " must be 0 (off) or a patience in epochs, got ",
                     earlyStopPatience));
         }
+        checkAlpha(Setting.MIXUP, mixupAlpha);
+        checkAlpha(Setting.CUTMIX, cutmixAlpha);
+        if (cutmixAlpha > 0 && strategy instanceof Strategy.FeatureExtract fe && fe.cache()) {
+            // The cache holds backbone features, not images: there is no box to paste. Mixup still
+            // applies to the features (see Trainer).
+            throw new InputException(Message.of(Setting.CUTMIX, " needs images, but feature-extract trains its head on cached"
+                    + " backbone features; pass ", Setting.NO_CACHE, " to run the backbone on mixed images every epoch"));
+        }
+        if (!(emaHorizon >= 0 && emaHorizon <= 1)) {
+            throw new InputException(Message.of(Setting.EMA_HORIZON,
+                    " must be a fraction of the run's optimizer steps in (0, 1] (0: off), got ", emaHorizon));
+        }
+    }
+
+    private static void checkAlpha(Setting s, double alpha) {
+        if (!(alpha >= 0 && alpha <= MAX_ALPHA)) {
+            throw new InputException(Message.of(s, " must be a Beta alpha in [0, ", MAX_ALPHA, "] (0: off), got ", alpha));
+        }
+    }
+
+    /** The mixing this configuration asks for. */
+    public Mixup mixup() {
+        return new Mixup(mixupAlpha, cutmixAlpha);
+    }
+
+    /** Whether the weights are averaged ({@link #emaHorizon()} above 0). */
+    public boolean ema() {
+        return emaHorizon > 0;
     }
 
     /**
@@ -74,54 +121,74 @@ public record TrainConfig(
      */
     public static TrainConfig defaults(Strategy strategy) {
         if (strategy instanceof Strategy.FeatureExtract) {
-            return new TrainConfig(strategy, 30, 32, 0.05, OptimizerKind.SGD, ScheduleKind.COSINE, 0, 5e-4, 0.1, 0, 42);
+            return new TrainConfig(strategy, 30, 32, 0.05, OptimizerKind.SGD, ScheduleKind.COSINE, 0, 5e-4, 0.1, 0, 42, 0, 0, 0, Balance.OFF);
         } else if (strategy instanceof Strategy.Scratch) {
-            return new TrainConfig(strategy, 30, 32, 0.05, OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, 42);
+            return new TrainConfig(strategy, 30, 32, 0.05, OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, 42, 0, 0, 0, Balance.OFF);
         }
-        return new TrainConfig(strategy, 20, 32, 0.01, OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, 42);
+        return new TrainConfig(strategy, 20, 32, 0.01, OptimizerKind.SGD, ScheduleKind.ONECYCLE, 0, 5e-4, 0.1, 0, 42, 0, 0, 0, Balance.OFF);
     }
 
     public TrainConfig withStrategy(Strategy s) {
-        return new TrainConfig(s, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(s, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withEpochs(int e) {
-        return new TrainConfig(strategy, e, batchSize, lr, optimizer, schedule, Math.min(warmupEpochs, e), weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, e, batchSize, lr, optimizer, schedule, Math.min(warmupEpochs, e), weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withBatchSize(int b) {
-        return new TrainConfig(strategy, epochs, b, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, b, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withLr(double r) {
-        return new TrainConfig(strategy, epochs, batchSize, r, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, r, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withOptimizer(OptimizerKind o) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, o, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, lr, o, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withSchedule(ScheduleKind s) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, s, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, s, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withWarmupEpochs(double w) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, w, weightDecay, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, w, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withWeightDecay(double wd) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, wd, labelSmoothing, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, wd, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withLabelSmoothing(double e) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, e, earlyStopPatience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, e, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withEarlyStop(int patience) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, patience, seed);
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, patience, seed, mixupAlpha, cutmixAlpha, emaHorizon, balance);
     }
 
     public TrainConfig withSeed(long s) {
-        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, s);
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, s, mixupAlpha, cutmixAlpha, emaHorizon, balance);
+    }
+
+    /** This configuration with mixup's alpha {@code alpha} (0 off). */
+    public TrainConfig withMixup(double alpha) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, alpha, cutmixAlpha, emaHorizon, balance);
+    }
+
+    /** This configuration with CutMix's alpha {@code alpha} (0 off). */
+    public TrainConfig withCutmix(double alpha) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, alpha, emaHorizon, balance);
+    }
+
+    /** This configuration averaging the weights over {@code horizon} of the run's steps (0 off). */
+    public TrainConfig withEma(double horizon) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, horizon, balance);
+    }
+
+    /** This configuration with class balancing {@code b}. */
+    public TrainConfig withBalance(Balance b) {
+        return new TrainConfig(strategy, epochs, batchSize, lr, optimizer, schedule, warmupEpochs, weightDecay, labelSmoothing, earlyStopPatience, seed, mixupAlpha, cutmixAlpha, emaHorizon, b);
     }
 }

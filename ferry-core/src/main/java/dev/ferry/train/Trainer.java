@@ -14,6 +14,7 @@ import dev.ferry.Setting;
 import dev.ferry.model.BatchNorm2d;
 import dev.ferry.model.Module;
 import dev.ferry.model.ResNet;
+import dev.ferry.data.Seeds;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,16 @@ import java.util.Random;
  * sample source's {@code (seed, epoch, index)} contract, and libtorch's generator (dropout) is
  * re-seeded at every epoch, so a run resumed at an epoch boundary continues exactly as the
  * uninterrupted run would.
+ *
+ * <p>The configuration's extras, each off by default: {@link Mixup} mixes each batch (draws from
+ * {@link Seeds#forBatch}); training accuracy then counts each image against its dominant label
+ * ({@link Mixup#dominant}). On cached features mixup blends feature vectors rather than images, a
+ * deliberate difference from timm: for a linear head on a fixed backbone the result is the same
+ * kind of convex interpolation, one layer later. {@link WeightEma} averages the weights that train;
+ * validation, the best epoch, the saved model and the checkpoint's model weights are then the
+ * averages, and the checkpoint carries the trained weights too ({@link Optimizer#LIVE}) so that a
+ * resumed run continues both. {@link Balance} weights the loss or draws the epoch's images with
+ * replacement ({@link ClassBalance}).
  */
 public final class Trainer {
     private final TrainConfig config;
@@ -79,6 +90,19 @@ public final class Trainer {
         long backboneImages = 0;
         boolean stoppedEarly = false;
         int phaseStartEpoch = 0;
+        int classes = net.config().numClasses();
+        int[] allLabels = new int[train.size()];
+        for (int i = 0; i < allLabels.length; i++) {
+            allLabels[i] = train.label(i);
+        }
+        int[] counts = ClassBalance.counts(train, classes);
+        double[] classWeights = config.balance() == Balance.WEIGHTS ? ClassBalance.weights(counts) : null;
+        int stepsPerEpoch = batchesPerEpoch(train.size());
+        WeightEma ema = config.ema()
+                ? new WeightEma(WeightEma.decayFor(config.emaHorizon(), (long) config.epochs() * stepsPerEpoch), manager)
+                : null;
+        boolean liveRestored = false;
+        Extras extras = new Extras(ema, null, allLabels, counts, classWeights);
         for (Phase phase : phases) {
             int phaseEnd = phaseStartEpoch + phase.epochs();
             if (state.completedEpochs() >= phaseEnd) {
@@ -88,12 +112,23 @@ public final class Trainer {
             configure(net, phase);
             listener.phaseStarted(describe(phase));
             Optimizer optimizer = new Optimizer(config.optimizer(), groups(net, phase), manager);
-            int stepsPerEpoch = batchesPerEpoch(train.size());
             Schedule schedule = new Schedule(config.schedule(), phase.epochs() * stepsPerEpoch,
                     (int) Math.round(config.warmupEpochs() * stepsPerEpoch));
             if (state.completedEpochs() > phaseStartEpoch && resumeOptimizer != null) {
                 optimizer.restore(resumeOptimizer, state.optimizerSteps());
             }
+            Map<String, NDArray> live = null;
+            if (ema != null) {
+                live = WeightEma.trainable(net);
+                // A resumed network holds the checkpoint's averages; the average starts from them
+                // and the trained weights come back from the optimizer's carried arrays.
+                ema.track(live);
+                if (!liveRestored && resume != null && resumeOptimizer != null) {
+                    restoreLive(net, resumeOptimizer);
+                }
+                liveRestored = true;
+            }
+            extras = new Extras(ema, live, allLabels, counts, classWeights);
             FeatureCache trainCache = null;
             FeatureCache valCache = null;
             if (phase.cached()) {
@@ -109,7 +144,7 @@ public final class Trainer {
             for (int epoch = Math.max(state.completedEpochs(), phaseStartEpoch) + 1; epoch <= phaseEnd; epoch++) {
                 int stepInPhase = (epoch - 1 - phaseStartEpoch) * stepsPerEpoch;
                 EpochRecord record = runEpoch(net, train, val, trainCache, valCache, optimizer, schedule,
-                        phase, epoch, stepInPhase, manager, rates);
+                        phase, epoch, stepInPhase, stepsPerEpoch, manager, rates, extras);
                 if (val != null && !Double.isFinite(record.valLoss())) {
                     // The last steps can blow the weights up after every training loss was finite;
                     // such an epoch is never the best one nor saved.
@@ -132,7 +167,16 @@ public final class Trainer {
                     // already: no copy of every weight per epoch.
                     bestWeights = snapshot(net, manager, bestWeights);
                 }
+                if (ema != null) {
+                    // The network holds the averages (runEpoch swapped them in to validate): they are
+                    // the model; the trained weights ride along for a resumed run.
+                    optimizer.carry(ema.arrays());
+                }
                 checkpointer.epochEnd(net, optimizer, state, best);
+                if (ema != null) {
+                    optimizer.carry(Map.of());
+                    ema.swap(live);
+                }
                 listener.epochFinished(record, best && val != null);
                 if (val != null && config.earlyStopPatience() > 0 && state.stale() >= config.earlyStopPatience()) {
                     stoppedEarly = true;
@@ -147,6 +191,11 @@ public final class Trainer {
         if (bestWeights != null) {
             restore(net, bestWeights);
             bestWeights.values().forEach(NDArray::close);
+        } else if (ema != null && extras.live() != null) {
+            ema.copyInto(extras.live());
+        }
+        if (ema != null) {
+            ema.close();
         }
         double[] lr = rates.stream().mapToDouble(Double::doubleValue).toArray();
         return new TrainResult(state.history(), state.bestEpoch(), state.bestValAccuracy(), lr,
@@ -155,12 +204,15 @@ public final class Trainer {
 
     private EpochRecord runEpoch(
             ResNet net, SampleSource train, SampleSource val, FeatureCache trainCache, FeatureCache valCache,
-            Optimizer optimizer, Schedule schedule, Phase phase, int epoch, int stepInPhase, NDManager manager,
-            List<Double> rates) {
+            Optimizer optimizer, Schedule schedule, Phase phase, int epoch, int stepInPhase, int steps, NDManager manager,
+            List<Double> rates, Extras extras) {
         long t0 = System.nanoTime();
         Engines.seed(config.seed() * 1_000_003L + epoch);
-        int[] order = permutation(train.size(), config.seed(), epoch);
-        int steps = batchesPerEpoch(train.size());
+        int[] order = config.balance() == Balance.SAMPLER
+                ? ClassBalance.sample(extras.labels(), extras.counts(), Seeds.forEpoch(config.seed(), epoch))
+                : permutation(train.size(), config.seed(), epoch);
+        Mixup mixup = config.mixup();
+        int classes = extras.counts().length;
         int[] shape = train.sampleShape();
         int per = shape[0] * shape[1] * shape[2];
         double lossSum = 0;
@@ -173,20 +225,26 @@ public final class Trainer {
                 double lr = config.lr() * phase.lrScale() * schedule.factor(stepInPhase + s);
                 rates.add(lr);
                 try (NDManager step = manager.newSubManager()) {
-                    NDArray x;
-                    if (trainCache != null) {
-                        x = step.create(trainCache.batch(epoch - 1, idx), new Shape(idx.length, trainCache.dim()));
-                    } else {
-                        float[] pixels = prefetch.next();
-                        x = step.create(pixels, new Shape(idx.length, shape[0], shape[1], shape[2]));
-                        assert pixels.length == idx.length * per;
+                    float[] batch = trainCache != null ? trainCache.batch(epoch - 1, idx) : prefetch.next();
+                    assert trainCache != null || batch.length == idx.length * per;
+                    int[] yHost = labels(train, idx);
+                    Mixup.Draw draw = mixup.on()
+                            ? mixup.draw(Seeds.forBatch(config.seed(), epoch, s), shape[1], shape[2], trainCache == null)
+                            : null;
+                    if (draw != null && draw.cutmix()) {
+                        Mixup.paste(batch, idx.length, shape[0], shape[1], shape[2], draw.box());
+                    } else if (draw != null) {
+                        Mixup.mix(batch, idx.length, draw.lam());
                     }
-                    NDArray y = step.create(labels(train, idx));
+                    double lam = draw == null ? 1 : draw.lam();
+                    NDArray x = trainCache != null
+                            ? step.create(batch, new Shape(idx.length, trainCache.dim()))
+                            : step.create(batch, new Shape(idx.length, shape[0], shape[1], shape[2]));
                     NDArray logits;
                     float loss;
                     try (GradientCollector gc = Engine.getEngine(Engines.ENGINE).newGradientCollector()) {
                         logits = trainCache != null ? net.forwardHead(x, true) : net.forward(x, true);
-                        NDArray l = Losses.crossEntropy(logits, y, config.labelSmoothing());
+                        NDArray l = loss(logits, yHost, lam, draw != null, classes, extras.classWeights(), step);
                         gc.backward(l);
                         loss = l.getFloat();
                     }
@@ -197,7 +255,10 @@ public final class Trainer {
                                 Setting.LEARNING_RATE, String.format(java.util.Locale.ROOT, " (now %g)", config.lr())));
                     }
                     optimizer.step(lr);
-                    correct += countCorrect(logits, idx, train);
+                    if (extras.ema() != null) {
+                        extras.ema().update(extras.live(), (long) (epoch - 1) * steps + s);
+                    }
+                    correct += countCorrect(logits, draw == null ? yHost : Mixup.dominant(yHost, lam));
                     lossSum += loss * idx.length;
                     seen += idx.length;
                 }
@@ -208,6 +269,11 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         double valLoss = Double.NaN;
         double valAcc = Double.NaN;
+        if (extras.ema() != null) {
+            // Validation, the best epoch's snapshot and the checkpoint see the averages; the caller
+            // swaps the trained weights back after the checkpoint.
+            extras.ema().swap(extras.live());
+        }
         if (val != null) {
             Evaluation ev = valCache != null
                     ? Inference.evaluateCached(net, valCache, val, config.batchSize(), manager)
@@ -254,11 +320,37 @@ public final class Trainer {
         return y;
     }
 
-    private static long countCorrect(NDArray logits, int[] idx, SampleSource src) {
+    /**
+     * The batch's loss: the plain smoothed cross-entropy when nothing is mixed or weighted (the
+     * default path, unchanged), otherwise {@link Losses#softCrossEntropy} against {@link
+     * Mixup#targets} (lam 1 when only weighted), normalised by each sample's label weight.
+     */
+    private NDArray loss(NDArray logits, int[] y, double lam, boolean mixed, int classes, double[] classWeights,
+            NDManager step) {
+        if (!mixed && classWeights == null) {
+            return Losses.crossEntropy(logits, step.create(y), config.labelSmoothing());
+        }
+        NDArray targets = step.create(Mixup.targets(y, classes, lam, config.labelSmoothing()),
+                new Shape(y.length, classes));
+        if (classWeights == null) {
+            return Losses.softCrossEntropy(logits, targets, null, null);
+        }
+        float[] cw = new float[classes];
+        for (int k = 0; k < classes; k++) {
+            cw[k] = (float) classWeights[k];
+        }
+        float[] sw = new float[y.length];
+        for (int i = 0; i < y.length; i++) {
+            sw[i] = (float) (lam * classWeights[y[i]] + (1 - lam) * classWeights[y[y.length - 1 - i]]);
+        }
+        return Losses.softCrossEntropy(logits, targets, step.create(cw), step.create(sw));
+    }
+
+    private static long countCorrect(NDArray logits, int[] labels) {
         long[] pred = logits.argMax(1).toLongArray();
         long c = 0;
-        for (int i = 0; i < idx.length; i++) {
-            if (pred[i] == src.label(idx[i])) {
+        for (int i = 0; i < labels.length; i++) {
+            if (pred[i] == labels[i]) {
                 c++;
             }
         }
@@ -310,6 +402,30 @@ public final class Trainer {
                 + (p.backboneLrFactor() != 1 ? ", backbone rate x" + p.backboneLrFactor() : "")
                 + (p.lrScale() != 1 ? ", rate x" + p.lrScale() : "") + ")";
     }
+
+    /** Copies a checkpoint's carried trained weights ({@link Optimizer#LIVE}) into {@code net}. */
+    private static void restoreLive(ResNet net, Map<String, NDArray> resumeOptimizer) {
+        Map<String, Parameter> state = net.stateDict();
+        resumeOptimizer.forEach((k, v) -> {
+            if (k.startsWith(Optimizer.LIVE)) {
+                Parameter p = state.get(k.substring(Optimizer.LIVE.length()));
+                if (p != null) {
+                    v.copyTo(p.getArray());
+                }
+            }
+        });
+    }
+
+    /**
+     * What the configuration's extras need through the run.
+     *
+     * @param ema the weight average, or null
+     * @param live the arrays it averages (this phase's trainable ones), or null
+     * @param labels every training sample's class
+     * @param counts training images per class
+     * @param classWeights the balanced class weights, or null
+     */
+    private record Extras(WeightEma ema, Map<String, NDArray> live, int[] labels, int[] counts, double[] classWeights) {}
 
     private static Map<String, NDArray> snapshot(ResNet net, NDManager manager, Map<String, NDArray> previous) {
         if (previous != null) {

@@ -466,6 +466,10 @@ public final class TrainingRun {
         hp.put("warmupEpochs", cfg.warmupEpochs());
         hp.put("weightDecay", cfg.weightDecay());
         hp.put("labelSmoothing", cfg.labelSmoothing());
+        hp.put("mixupAlpha", cfg.mixupAlpha());
+        hp.put("cutmixAlpha", cfg.cutmixAlpha());
+        hp.put("emaHorizon", cfg.emaHorizon());
+        hp.put("balance", cfg.balance().name().toLowerCase(java.util.Locale.ROOT));
         hp.put("dropout", dropout);
         hp.put("earlyStop", cfg.earlyStopPatience());
         hp.put("seed", cfg.seed());
