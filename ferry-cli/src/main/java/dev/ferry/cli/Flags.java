@@ -46,6 +46,8 @@ final class Flags {
             case RANGE_START -> "--start";
             case RANGE_END -> "--end";
             case RANGE_STEPS -> "--steps";
+            case FOLDS -> "--folds";
+            case AUTO_STRATEGY -> "--strategy auto";
         };
     }
 
