@@ -73,9 +73,7 @@ public enum Setting {
     /** The learning-rate range test's number of rates tried. */
     RANGE_STEPS("steps"),
     /** Folds of the cross-validation run before training (0: none). */
-    FOLDS("folds"),
-    /** Choose the strategy by a trial of each candidate on the validation split. */
-    AUTO_STRATEGY("autoStrategy");
+    FOLDS("folds");
 
     private final String libraryName;
 

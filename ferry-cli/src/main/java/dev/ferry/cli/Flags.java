@@ -47,7 +47,6 @@ final class Flags {
             case RANGE_END -> "--end";
             case RANGE_STEPS -> "--steps";
             case FOLDS -> "--folds";
-            case AUTO_STRATEGY -> "--strategy auto";
         };
     }
 

@@ -28,14 +28,14 @@ public record AutoStrategy(TrainConfig featureExtract, TrainConfig fineTune) {
 
     public AutoStrategy {
         if (featureExtract == null || fineTune == null) {
-            throw new InputException(Message.of(Setting.AUTO_STRATEGY, " needs a configuration for each candidate"));
+            throw new InputException(Message.of(Setting.STRATEGY, " auto needs a configuration for each candidate"));
         }
         if (!(featureExtract.strategy() instanceof Strategy.FeatureExtract)) {
-            throw new InputException(Message.of(Setting.AUTO_STRATEGY, ": the first candidate must be feature-extract, got ",
+            throw new InputException(Message.of(Setting.STRATEGY, " auto: the first candidate must be feature-extract, got ",
                     featureExtract.strategy().id()));
         }
         if (!(fineTune.strategy() instanceof Strategy.FineTune)) {
-            throw new InputException(Message.of(Setting.AUTO_STRATEGY, ": the second candidate must be fine-tune, got ",
+            throw new InputException(Message.of(Setting.STRATEGY, " auto: the second candidate must be fine-tune, got ",
                     fineTune.strategy().id()));
         }
     }

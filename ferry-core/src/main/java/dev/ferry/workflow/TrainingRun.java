@@ -367,8 +367,8 @@ public final class TrainingRun {
      */
     private static void checkChoices(Options o, DatasetSplit split) {
         if (o.autoStrategy() != null && split.validation().isEmpty()) {
-            throw new InputException(Message.of(Setting.AUTO_STRATEGY,
-                    " compares the candidates' validation accuracy, and there are no validation images; give ",
+            throw new InputException(Message.of(Setting.STRATEGY,
+                    " auto compares the candidates' validation accuracy, and there are no validation images; give ",
                     Setting.VALIDATION, " or a ", Setting.VALIDATION_SPLIT, " that holds images out"));
         }
         if (o.folds() >= 2) {
@@ -784,16 +784,16 @@ public final class TrainingRun {
                 throw new InputException(Message.of(Setting.DATA, " is required"));
             }
             if (autoStrategy != null && validation == null && !(validationSplit > 0)) {
-                throw new InputException(Message.of(Setting.AUTO_STRATEGY,
-                        " compares the candidates' validation accuracy and needs validation images: give ", Setting.VALIDATION,
+                throw new InputException(Message.of(Setting.STRATEGY,
+                        " auto compares the candidates' validation accuracy and needs validation images: give ", Setting.VALIDATION,
                         " or a ", Setting.VALIDATION_SPLIT, " in (0, 1), not ", validationSplit));
             }
             if (folds != 0 && folds < 2) {
                 throw new InputException(Message.of(Setting.FOLDS, " must be at least 2 (or 0: no cross-validation), got ", folds));
             }
             if (resume && (autoStrategy != null || folds != 0)) {
-                throw new InputException(Message.of(autoStrategy != null ? Setting.AUTO_STRATEGY : Setting.FOLDS,
-                        " runs before training starts; a resumed run (", Setting.RESUME, ") continues its recorded choices"));
+                throw new InputException(Message.of(autoStrategy != null ? Setting.STRATEGY : Setting.FOLDS,
+                        autoStrategy != null ? " auto runs" : " runs", " before training starts; a resumed run (", Setting.RESUME, ") continues its recorded choices"));
             }
             TrainConfig config = this.config;
             AutoStrategy autoStrategy = this.autoStrategy;

@@ -179,7 +179,7 @@ class TrainingChoicesTest {
         TrainConfig ft = TrainConfig.defaults(new Strategy.FineTune(0.1));
         InputException e = assertThrows(InputException.class,
                 () -> run(tmp.resolve("never")).validationSplit(0).autoStrategy(new AutoStrategy(fe, ft)).build());
-        assertEquals("autoStrategy compares the candidates' validation accuracy and needs validation images: give validation "
+        assertEquals("strategy auto compares the candidates' validation accuracy and needs validation images: give validation "
                 + "or a validationSplit in (0, 1), not 0.0", e.getMessage());
         assertFalse(Files.exists(tmp.resolve("never")));
     }
