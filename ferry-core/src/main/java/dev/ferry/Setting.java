@@ -84,7 +84,9 @@ public enum Setting {
     /** The learning-rate range test's last rate. */
     RANGE_END("end"),
     /** The learning-rate range test's number of rates tried. */
-    RANGE_STEPS("steps");
+    RANGE_STEPS("steps"),
+    /** Folds of the cross-validation run before training (0: none). */
+    FOLDS("folds");
 
     private final String libraryName;
 

@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.Stem;
+import dev.ferry.workflow.LearningRate;
 import picocli.CommandLine;
 
 /** Typed CLI values: options are parsed once, at the edge, into records and enums. */
@@ -17,6 +18,22 @@ final class Converters {
                 return Architecture.parse(value);
             } catch (RuntimeException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A rate ({@code 0.01}, {@code 3e-4}) or {@code auto}: the learning-rate finder's suggestion. */
+    static final class LearningRateConverter implements CommandLine.ITypeConverter<LearningRate> {
+        @Override
+        public LearningRate convert(String value) {
+            String v = value.trim();
+            if (v.equalsIgnoreCase("auto")) {
+                return LearningRate.auto();
+            }
+            try {
+                return new LearningRate.Fixed(Double.parseDouble(v));
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is neither a rate (such as 0.01) nor auto");
             }
         }
     }

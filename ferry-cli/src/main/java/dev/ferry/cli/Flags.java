@@ -51,6 +51,7 @@ final class Flags {
             case RANGE_START -> "--start";
             case RANGE_END -> "--end";
             case RANGE_STEPS -> "--steps";
+            case FOLDS -> "--folds";
         };
     }
 

@@ -15,7 +15,8 @@ class ProgressBar implements TrainListener {
     private final PrintWriter err;
     private final PrintWriter jsonOut;
     private final boolean interactive;
-    private final int totalEpochs;
+    /** Set again by {@link #planned} once the run has chosen its recipe. */
+    private volatile int totalEpochs;
     private long epochStart = System.nanoTime();
     private long lastDraw;
     /** Whether a bar drawn in place waits for its line's end. */
@@ -26,6 +27,11 @@ class ProgressBar implements TrainListener {
         this.jsonOut = jsonOut;
         this.interactive = interactive;
         this.totalEpochs = totalEpochs;
+    }
+
+    @Override
+    public void planned(int epochs) {
+        totalEpochs = epochs;
     }
 
     @Override

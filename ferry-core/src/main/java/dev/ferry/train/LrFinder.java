@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The learning-rate range test (Leslie Smith, "Cyclical Learning Rates for Training Neural
@@ -228,6 +229,29 @@ public final class LrFinder {
                 min = i;
             }
         }
+        OptionalDouble steepest = steepestDescent(rates, losses);
+        return steepest.isPresent() ? steepest.getAsDouble() : rates[min] / 10;
+    }
+
+    /**
+     * {@link #suggest}'s rule without its fallback: the rate of steepest descent before the loss
+     * minimum, or empty when no slope in that range is negative (a flat or only rising curve, where
+     * the sweep has nothing to suggest).
+     *
+     * @param rates increasing positive rates, at least 2
+     * @param losses the smoothed loss at each rate
+     */
+    public static OptionalDouble steepestDescent(double[] rates, double[] losses) {
+        int n = rates.length;
+        if (n < 2 || losses.length != n) {
+            throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + n + " and " + losses.length);
+        }
+        int min = 0;
+        for (int i = 1; i < n; i++) {
+            if (losses[i] < losses[min]) {
+                min = i;
+            }
+        }
         double[] slope = gradient(rates, losses);
         int from = Math.min(Math.min(n / 10, 10), min);
         int steepest = -1;
@@ -236,7 +260,7 @@ public final class LrFinder {
                 steepest = i;
             }
         }
-        return steepest >= 0 ? rates[steepest] : rates[min] / 10;
+        return steepest >= 0 ? OptionalDouble.of(rates[steepest]) : OptionalDouble.empty();
     }
 
     /** d(loss)/d(log rate) as numpy's {@code gradient}: central differences, one-sided at the ends. */

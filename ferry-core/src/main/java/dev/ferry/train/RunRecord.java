@@ -90,6 +90,12 @@ public record RunRecord(
                 validationSplit, preset, dropout, config, segments);
     }
 
+    /** This record with another configuration (one chosen before training starts), as one segment. */
+    public RunRecord withConfig(TrainConfig c) {
+        return new RunRecord(weights, arch, width, stem, classes, trainImages, validationImages, data, validation,
+                validationSplit, preset, dropout, c, List.of(c.epochs()));
+    }
+
     /** This record continued to {@code epochs} in all: the extra epochs become a new segment. */
     public RunRecord extendedTo(int epochs) {
         List<Integer> s = new ArrayList<>(segments);

@@ -4,6 +4,12 @@ import dev.ferry.eval.EpochRecord;
 /** Progress callbacks from the {@link Trainer}; the CLI draws its progress bar from them. */
 public interface TrainListener {
 
+    /**
+     * The run's total epochs, known once what runs before training (a strategy trial) has chosen
+     * the recipe; called before the first epoch.
+     */
+    default void planned(int totalEpochs) {}
+
     /** A phase starts (two-stage runs have two). */
     default void phaseStarted(String description) {}
 

@@ -86,14 +86,24 @@ public final class LrFind {
         log.println(String.format(Locale.ROOT, "ferry: lr-find on %d images of %d classes, %s, rates %.1e to %.1e in %d steps",
                 samples.size(), classes.size(), cfg.strategy().id(), s.start(), s.end(), s.steps()));
         log.flush();
+        LrFinder.Result sweep = sweep(samples, classes, start, cfg, s, o.threads(), o.lenient(), log);
+        return new Result(sweep, samples.size(), classes.size(), List.copyOf(bad));
+    }
+
+    /**
+     * The sweep itself, on a network of its own (built, seeded and loaded as a training run builds
+     * its own, then discarded): a training run that asks for the finder's rate sweeps here, and its
+     * own network is untouched.
+     */
+    static LrFinder.Result sweep(List<Sample> samples, List<String> classes, TrainingStart start, TrainConfig cfg,
+            LrFinder.Settings s, int threads, boolean lenient, PrintStream log) {
         try (NDManager manager = Engines.newManager();
-                FolderSource source = new FolderSource(samples, start.preset(), start.augmentation(), o.threads(),
+                FolderSource source = new FolderSource(samples, start.preset(), start.augmentation(), threads,
                         TrainingStart.smallImages(start.preset()))) {
             Engines.seed(cfg.seed());
             ResNet net = ResNet.create(start.network()).initialize(manager);
-            start.loadInto(net, cfg.strategy(), classes, o.lenient(), log);
-            LrFinder.Result sweep = new LrFinder(cfg, s, null).run(net, source, manager);
-            return new Result(sweep, samples.size(), classes.size(), List.copyOf(bad));
+            start.loadInto(net, cfg.strategy(), classes, lenient, log);
+            return new LrFinder(cfg, s, null).run(net, source, manager);
         }
     }
 }

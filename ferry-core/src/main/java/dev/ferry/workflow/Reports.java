@@ -54,8 +54,29 @@ public final class Reports {
             summary.put("feature cache", result.backboneImages() + " images through the backbone once");
         }
         info.hyperParameters().forEach((k, v) -> summary.put(k, k.equals("strategy") ? strategy(v) : String.valueOf(v)));
+        TrainingRun.Choices choices = TrainingRun.Choices.fromJson(info.extra());
+        if (choices.learningRate() != null) {
+            summary.put("learning rate", choices.learningRate().line());
+        }
+        if (choices.strategy() != null) {
+            summary.put("strategy choice", choices.strategy().line());
+        }
         Report.Builder b = Report.builder("ferry training report: " + info.arch() + ", " + info.strategy())
-                .summary("Run", summary)
+                .summary("Run", summary);
+        CrossValidation.Summary cv = choices.crossValidation();
+        if (cv != null) {
+            Map<String, String> c = new LinkedHashMap<>();
+            for (int f = 0; f < cv.folds(); f++) {
+                c.put("fold " + (f + 1), String.format(Locale.ROOT, "%.4f", cv.accuracies().get(f)));
+            }
+            c.put("mean accuracy", String.format(Locale.ROOT, "%.4f", cv.mean()));
+            c.put("standard deviation", String.format(Locale.ROOT, "%.4f (sample, over %d folds)", cv.sd(), cv.folds()));
+            c.put("95% interval", String.format(Locale.ROOT, "%.4f to %.4f (mean +- t(0.975, %d) x sd / sqrt(%d) = +- %.4f)",
+                    cv.low(), cv.high(), cv.folds() - 1, cv.folds(), cv.halfWidth()));
+            c.put("accuracy of a fold", CrossValidation.ACCURACY_OF);
+            b.summary("Cross-validation of the recipe (" + cv.folds() + " stratified folds)", c);
+        }
+        b
                 .chart("Learning curves", "learning_curves.png", Charts.learningCurves(result.history()));
         if (result.learningRates().length > 0) {
             b.chart("Learning-rate schedule", "lr_schedule.png", Charts.learningRateSchedule(result.learningRates()));

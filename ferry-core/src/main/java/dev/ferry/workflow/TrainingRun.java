@@ -77,11 +77,65 @@ public final class TrainingRun {
      * @param skipBad leave out unreadable images (listed in the report) instead of stopping
      * @param threads decoding threads
      * @param lenient load weights even when keys are missing or mis-shaped
+     * @param learningRate {@code config}'s rate, or the learning-rate finder's suggestion
+     *     ({@link LearningRate.Auto}; a resumed run keeps its recorded rate)
+     * @param autoStrategy the candidates when the strategy is chosen by a trial of each, or null
+     *     ({@code config}'s strategy)
+     * @param folds folds of a cross-validation of the recipe before the run (0: none)
      */
     public record Options(
             Path data, Path validation, double validationSplit, String weights, Architecture arch,
             TrainConfig config, float dropout, PresetOverride presetOverride, Path out, boolean resume,
-            boolean skipBad, int threads, boolean lenient) {}
+            boolean skipBad, int threads, boolean lenient, LearningRate learningRate, AutoStrategy autoStrategy,
+            int folds) {}
+
+    /**
+     * What was decided or measured before training, each null when not asked for; {@code model.json}
+     * records them under {@code extra} ({@value #LR_FINDER}, {@value #STRATEGY_CHOICE},
+     * {@value #CROSS_VALIDATION}) and the report shows them.
+     *
+     * @param learningRate the finder's suggestion, the run's peak rate
+     * @param strategy the strategy trial's result
+     * @param crossValidation the cross-validation of the recipe that trained
+     */
+    public record Choices(LearningRate.Suggestion learningRate, AutoStrategy.Choice strategy,
+            CrossValidation.Summary crossValidation) {
+
+        /** Nothing chosen or measured. */
+        public static final Choices NONE = new Choices(null, null, null);
+
+        /** The entries {@code model.json}'s {@code extra} holds. */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (learningRate != null) {
+                m.put(LR_FINDER, learningRate.toJson());
+            }
+            if (strategy != null) {
+                m.put(STRATEGY_CHOICE, strategy.toJson());
+            }
+            if (crossValidation != null) {
+                m.put(CROSS_VALIDATION, crossValidation.toJson());
+            }
+            return m;
+        }
+
+        /** Reads back {@link #toJson()}'s entries from a {@code model.json}'s {@code extra}. */
+        public static Choices fromJson(Map<String, Object> extra) {
+            if (extra == null) {
+                return NONE;
+            }
+            return new Choices(LearningRate.Suggestion.fromJson(extra.get(LR_FINDER)),
+                    AutoStrategy.Choice.fromJson(extra.get(STRATEGY_CHOICE)),
+                    CrossValidation.Summary.fromJson(extra.get(CROSS_VALIDATION)));
+        }
+    }
+
+    /** {@code model.json}'s {@code extra} entry of the learning-rate finder's suggestion. */
+    public static final String LR_FINDER = "lrFinder";
+    /** {@code model.json}'s {@code extra} entry of the strategy trial. */
+    public static final String STRATEGY_CHOICE = "strategySelection";
+    /** {@code model.json}'s {@code extra} entry of the cross-validation. */
+    public static final String CROSS_VALIDATION = "crossValidation";
 
     /**
      * The outcome.
@@ -90,8 +144,9 @@ public final class TrainingRun {
      * @param validation metrics of the final model on the validation set (null without one)
      * @param info what was written to {@code model.json}
      * @param out the model directory
+     * @param choices the rate, strategy and cross-validation decided before training
      */
-    public record Outcome(TrainResult result, ClassificationMetrics validation, ModelInfo info, Path out) {}
+    public record Outcome(TrainResult result, ClassificationMetrics validation, ModelInfo info, Path out, Choices choices) {}
 
     private final Options options;
 
@@ -147,6 +202,7 @@ public final class TrainingRun {
                     + " (" + String.join(", ", split.classes()) + ") in " + o.data());
         }
         List<String> classes = split.classes();
+        checkChoices(o, split);
 
         TrainingStart start;
         if (recorded != null) {
@@ -193,10 +249,25 @@ public final class TrainingRun {
                     throw refusal(o.out(), counts);
                 }
             }
+            Choices choices;
+            if (recorded != null) {
+                // A resumed run keeps what was chosen before it first started.
+                choices = Choices.fromJson(previousExtra(o.out()));
+            } else {
+                checkChoices(o, split);
+                Prepared prepared = prepare(o, start, split, classes, manager, log);
+                choices = prepared.choices();
+                if (!prepared.config().equals(counted.config())) {
+                    counted = counted.withConfig(prepared.config());
+                    phases = Phase.plan(prepared.config().strategy(), counted.segments());
+                    totalEpochs = prepared.config().epochs();
+                }
+            }
             try (FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), TrainingStart.smallImages(preset));
                     FolderSource val = split.validation().isEmpty() ? null
                             : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), TrainingStart.smallImages(preset))) {
-                return train(o, counted, recorded, start, net, classes, phases, split, train, val, manager, listener, log);
+                return train(o, counted, recorded, start, net, classes, phases, split, train, val, manager, listener, log,
+                        choices);
             }
         } finally {
             try {
@@ -209,7 +280,7 @@ public final class TrainingRun {
 
     private Outcome train(Options o, RunRecord run, ModelDirectory.Recorded recorded, TrainingStart start, ResNet net,
             List<String> classes, List<Phase> phases, DatasetSplit split, FolderSource train, FolderSource val,
-            NDManager manager, TrainListener listener, PrintStream log) {
+            NDManager manager, TrainListener listener, PrintStream log, Choices choices) {
         TrainConfig cfg = run.config();
         Pretrained pretrained = start.pretrained();
         ResNetConfig netConfig = start.network();
@@ -243,7 +314,7 @@ public final class TrainingRun {
             saving.lock();
             try {
                 ModelDirectory.saveCheckpoint(o.out(), n, opt, state, run);
-                ModelInfo info = info(netConfig, classes, preset, cfg, hp, state, data, weightsName);
+                ModelInfo info = info(netConfig, classes, preset, cfg, hp, state, data, weightsName, choices);
                 if (best) {
                     ModelDirectory.save(o.out(), n, info);
                 } else {
@@ -254,6 +325,7 @@ public final class TrainingRun {
                 saving.unlock();
             }
         };
+        listener.planned(cfg.epochs());
         TrainResult result = new Trainer(cfg, phases, listener).train(net, train, val, manager, ckpt, resumeState, resumeOptimizer);
         saving.lock();
         try {
@@ -264,7 +336,7 @@ public final class TrainingRun {
             }
             TrainState finalState = new TrainState(result.history().size(), result.history(), result.bestEpoch(),
                     result.bestValAccuracy(), 0, 0);
-            ModelInfo info = info(netConfig, classes, preset, cfg, hp, finalState, data, weightsName);
+            ModelInfo info = info(netConfig, classes, preset, cfg, hp, finalState, data, weightsName, choices);
             ClassificationMetrics metrics = null;
             Evaluation ev = null;
             if (val != null) {
@@ -280,9 +352,164 @@ public final class TrainingRun {
             Reports.writeTraining(o.out(), info, result, metrics, val == null ? List.of() : val.samples(), split.skipped(),
                     ev == null || info.calibration() == null ? null : ev);
             finished = true;
-            return new Outcome(result, metrics, info, o.out());
+            return new Outcome(result, metrics, info, o.out(), choices);
         } finally {
             saving.unlock();
+        }
+    }
+
+    /** A configuration chosen before training, and what chose it. */
+    private record Prepared(TrainConfig config, Choices choices) {}
+
+    /**
+     * Refuses, before anything is written, what the images cannot support: a strategy trial
+     * without validation images, more folds than the smallest class has images.
+     */
+    private static void checkChoices(Options o, DatasetSplit split) {
+        if (o.autoStrategy() != null && split.validation().isEmpty()) {
+            throw new InputException(Message.of(Setting.STRATEGY,
+                    " auto compares the candidates' validation accuracy, and there are no validation images; give ",
+                    Setting.VALIDATION, " or a ", Setting.VALIDATION_SPLIT, " that holds images out"));
+        }
+        if (o.folds() >= 2) {
+            CrossValidation.requireFoldable(foldSamples(o, split), split.classes(), o.folds(), o.data());
+        }
+    }
+
+    /**
+     * The steps a fresh run takes before training, in this order: the learning-rate finder (per
+     * candidate when the strategy is chosen too), the strategy trial, the cross-validation of the
+     * resulting recipe. Each trains networks of its own, in a sub-manager closed after it; the run's
+     * network, already built, is not touched.
+     */
+    private static Prepared prepare(Options o, TrainingStart start, DatasetSplit split, List<String> classes,
+            NDManager manager, PrintStream log) {
+        boolean findLr = o.learningRate() instanceof LearningRate.Auto;
+        TrainConfig cfg = o.config();
+        LearningRate.Suggestion lr = null;
+        AutoStrategy.Choice chosen = null;
+        if (o.autoStrategy() != null) {
+            AutoStrategy a = o.autoStrategy();
+            TrainConfig fe = a.featureExtract();
+            TrainConfig ft = a.fineTune();
+            LearningRate.Suggestion feLr = null;
+            LearningRate.Suggestion ftLr = null;
+            if (findLr) {
+                feLr = findLr(o, start, split.train(), classes, fe, log);
+                fe = fe.withLr(feLr.rate());
+                ftLr = findLr(o, start, split.train(), classes, ft, log);
+                ft = ft.withLr(ftLr.rate());
+            }
+            TrainConfig ftTrial = ft.withEpochs(a.trialEpochs());
+            log.println("ferry: choosing the strategy: feature-extract (" + fe.epochs() + " epochs) against a fine-tune trial ("
+                    + ftTrial.epochs() + " of its " + ft.epochs() + " epochs) on " + split.train().size() + " training and "
+                    + split.validation().size() + " validation images");
+            log.flush();
+            double feAcc = trial(o, start, classes, fe, split.train(), split.validation(), manager).bestValAccuracy();
+            double ftAcc = trial(o, start, classes, ftTrial, split.train(), split.validation(), manager).bestValAccuracy();
+            chosen = AutoStrategy.Choice.decide(feAcc, fe.epochs(), ftAcc, ftTrial.epochs(), ft.epochs());
+            log.println("ferry: " + chosen.line());
+            cfg = chosen.fineTuneKept() ? ft : fe;
+            lr = chosen.fineTuneKept() ? ftLr : feLr;
+        } else if (findLr) {
+            lr = findLr(o, start, split.train(), classes, cfg, log);
+            cfg = cfg.withLr(lr.rate());
+        }
+        if (lr != null) {
+            log.println("ferry: learning rate " + lr.line());
+        }
+        CrossValidation.Summary cv = o.folds() >= 2 ? crossValidate(o, start, split, classes, cfg, manager, log) : null;
+        return new Prepared(cfg, new Choices(lr, chosen, cv));
+    }
+
+    /** The finder's suggestion for {@code cfg} on {@code train}, swept as {@link LrFind} sweeps. */
+    private static LearningRate.Suggestion findLr(Options o, TrainingStart start, List<dev.ferry.data.Sample> train,
+            List<String> classes, TrainConfig cfg, PrintStream log) {
+        dev.ferry.train.LrFinder.Settings s = dev.ferry.train.LrFinder.Settings.defaults(cfg.batchSize());
+        log.println(String.format(java.util.Locale.ROOT,
+                "ferry: finding the learning rate for %s on %d training images, rates %.1e to %.1e in %d steps",
+                cfg.strategy().id(), train.size(), s.start(), s.end(), s.steps()));
+        log.flush();
+        dev.ferry.train.LrFinder.Result sweep = LrFind.sweep(train, classes, start, cfg, s, o.threads(), o.lenient(), quiet());
+        // The configured rate (the strategy's default when none was given) is what the error offers.
+        return LearningRate.Suggestion.of(sweep, s, train.size(), cfg.lr());
+    }
+
+    /** Trains {@code cfg} on {@code train}, validated on {@code val}, writing nothing. */
+    private static TrainResult trial(Options o, TrainingStart start, List<String> classes, TrainConfig cfg,
+            List<dev.ferry.data.Sample> train, List<dev.ferry.data.Sample> val, NDManager manager) {
+        Preset preset = start.preset();
+        boolean small = TrainingStart.smallImages(preset);
+        try (NDManager m = manager.newSubManager();
+                FolderSource tr = new FolderSource(train, preset, start.augmentation(), o.threads(), small);
+                FolderSource va = new FolderSource(val, preset, Augmentation.none(), o.threads(), small)) {
+            Engines.seed(cfg.seed());
+            ResNet net = ResNet.create(start.network()).initialize(m);
+            start.loadInto(net, cfg.strategy(), classes, o.lenient(), quiet());
+            return new Trainer(cfg, Phase.plan(cfg.strategy(), List.of(cfg.epochs())), TrainListener.NONE)
+                    .train(net, tr, va, m, (n, opt, state, best) -> { }, null, null);
+        }
+    }
+
+    /**
+     * K trainings of {@code cfg}, each on all folds but one and validated on that one; a fold's
+     * accuracy is its last epoch's ({@link CrossValidation#ACCURACY_OF}).
+     */
+    private static CrossValidation.Summary crossValidate(Options o, TrainingStart start, DatasetSplit split,
+            List<String> classes, TrainConfig cfg, NDManager manager, PrintStream log) {
+        int k = o.folds();
+        List<dev.ferry.data.Sample> samples = foldSamples(o, split);
+        int[] fold = CrossValidation.assignFolds(samples, classes, k, cfg.seed());
+        log.println("ferry: cross-validating the recipe (" + cfg.strategy().id() + ", " + cfg.epochs() + " epochs) in " + k
+                + " stratified folds of the " + samples.size() + " images in " + o.data());
+        log.flush();
+        List<Double> accuracies = new ArrayList<>();
+        for (int f = 0; f < k; f++) {
+            List<dev.ferry.data.Sample> train = new ArrayList<>();
+            List<dev.ferry.data.Sample> held = new ArrayList<>();
+            for (int i = 0; i < samples.size(); i++) {
+                (fold[i] == f ? held : train).add(samples.get(i));
+            }
+            TrainResult r = trial(o, start, classes, cfg, train, held, manager);
+            double acc = r.history().get(r.history().size() - 1).valAccuracy();
+            accuracies.add(acc);
+            log.println(String.format(java.util.Locale.ROOT, "ferry: fold %d of %d: %d training, %d held-out images: accuracy %.4f",
+                    f + 1, k, train.size(), held.size(), acc));
+            log.flush();
+        }
+        CrossValidation.Summary cv = CrossValidation.summarize(accuracies);
+        log.println("ferry: cross-validated accuracy " + cv.line());
+        return cv;
+    }
+
+    /**
+     * The training folder's images that the folds divide: all of {@code data} (its split's two
+     * sides, in class then path order) or, with a separate validation folder, its training side.
+     */
+    static List<dev.ferry.data.Sample> foldSamples(Options o, DatasetSplit split) {
+        if (o.validation() != null) {
+            return split.train();
+        }
+        List<dev.ferry.data.Sample> all = new ArrayList<>(split.train());
+        all.addAll(split.validation());
+        all.sort(java.util.Comparator.comparingInt(dev.ferry.data.Sample::label)
+                .thenComparing(smp -> smp.path().toString()));
+        return all;
+    }
+
+    /** A stream that drops what is written: the trials' weight-loading lines repeat the run's own. */
+    private static PrintStream quiet() {
+        return new PrintStream(java.io.OutputStream.nullOutputStream());
+    }
+
+    /** The {@code extra} of the model directory's {@code model.json}, or an empty map when it cannot be read. */
+    private static Map<String, Object> previousExtra(Path out) {
+        try {
+            Map<String, Object> extra = ModelDirectory.readInfo(out).extra();
+            return extra == null ? Map.of() : extra;
+        } catch (RuntimeException e) {
+            // model.json is rewritten with every checkpoint; without one there is nothing to keep
+            return Map.of();
         }
     }
 
@@ -499,11 +726,12 @@ public final class TrainingRun {
     }
 
     private static ModelInfo info(ResNetConfig c, List<String> classes, Preset preset, TrainConfig cfg,
-            Map<String, Object> hp, TrainState state, Map<String, Object> data, String weights) {
+            Map<String, Object> hp, TrainState state, Map<String, Object> data, String weights, Choices choices) {
         Map<String, Object> extra = new LinkedHashMap<>();
         if (weights != null) {
             extra.put("pretrained", weights);
         }
+        extra.putAll(choices.toJson());
         return new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),
                 c.architecture().id(), c.width(), c.stem().id(), c.dropout(), classes, preset,
                 cfg.strategy().id(), hp, state.history(), state.bestEpoch(),
@@ -525,6 +753,9 @@ public final class TrainingRun {
         private boolean skipBad;
         private int threads = Math.max(1, java.lang.Runtime.getRuntime().availableProcessors());
         private boolean lenient;
+        private LearningRate learningRate;
+        private AutoStrategy autoStrategy;
+        private int folds;
 
         public Builder data(Path d) { data = d; return this; }
         public Builder validation(Path v) { validation = v; return this; }
@@ -540,10 +771,47 @@ public final class TrainingRun {
         public Builder threads(int t) { threads = t; return this; }
         public Builder lenient(boolean l) { lenient = l; return this; }
 
+        /** The peak rate: a number (replacing {@link #config}'s) or the learning-rate finder's suggestion. */
+        public Builder learningRate(LearningRate r) { learningRate = r; return this; }
+
+        /**
+         * Chooses the strategy by a trial of each candidate (see {@link AutoStrategy}); {@link #config}
+         * is then not used.
+         */
+        public Builder autoStrategy(AutoStrategy a) { autoStrategy = a; return this; }
+
+        /** Cross-validates the recipe in {@code k} stratified folds before the run (0: not). */
+        public Builder folds(int k) { folds = k; return this; }
+
         public TrainingRun build() {
             if (data == null) {
                 throw new InputException(Message.of(Setting.DATA, " is required"));
             }
+            if (autoStrategy != null && validation == null && !(validationSplit > 0)) {
+                throw new InputException(Message.of(Setting.STRATEGY,
+                        " auto compares the candidates' validation accuracy and needs validation images: give ", Setting.VALIDATION,
+                        " or a ", Setting.VALIDATION_SPLIT, " in (0, 1), not ", validationSplit));
+            }
+            if (folds != 0 && folds < 2) {
+                throw new InputException(Message.of(Setting.FOLDS, " must be at least 2 (or 0: no cross-validation), got ", folds));
+            }
+            if (resume && (autoStrategy != null || folds != 0)) {
+                throw new InputException(Message.of(autoStrategy != null ? Setting.STRATEGY : Setting.FOLDS,
+                        autoStrategy != null ? " auto runs" : " runs", " before training starts; a resumed run (", Setting.RESUME, ") continues its recorded choices"));
+            }
+            TrainConfig config = this.config;
+            AutoStrategy autoStrategy = this.autoStrategy;
+            if (autoStrategy != null && learningRate instanceof LearningRate.Fixed f) {
+                autoStrategy = new AutoStrategy(autoStrategy.featureExtract().withLr(f.rate()), autoStrategy.fineTune().withLr(f.rate()));
+            }
+            if (autoStrategy != null) {
+                // The fine-tuning candidate stands for the run until the trial chooses.
+                config = autoStrategy.fineTune();
+            }
+            if (learningRate instanceof LearningRate.Fixed f) {
+                config = config.withLr(f.rate());
+            }
+            LearningRate rate = learningRate != null ? learningRate : new LearningRate.Fixed(config.lr());
             if (validation == null && !(validationSplit > 0 && validationSplit < 1)) {
                 throw new InputException(Message.of(Setting.VALIDATION_SPLIT, " must be in (0, 1), got ", validationSplit));
             }
@@ -551,7 +819,7 @@ public final class TrainingRun {
                 throw new InputException(Message.of(Setting.DROPOUT, " must be in [0, 1), got ", dropout));
             }
             return new TrainingRun(new Options(data, validation, validationSplit, weights, arch, config, dropout,
-                    preset, out, resume, skipBad, threads, lenient));
+                    preset, out, resume, skipBad, threads, lenient, rate, autoStrategy, folds));
         }
     }
 }

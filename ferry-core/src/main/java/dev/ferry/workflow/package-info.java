@@ -3,7 +3,10 @@
  * user names ({@link dev.ferry.workflow.Networks#fromPretrained}, {@link dev.ferry.workflow.Networks#fromModel}),
  * {@link dev.ferry.workflow.TrainingRun}, {@link dev.ferry.workflow.Evaluate} and
  * {@link dev.ferry.workflow.Predict}, with the reports they write and the lock a training run
- * holds on its model directory. Front ends (the command line, a server, a Spark job) parse,
+ * holds on its model directory. What a run may decide before it trains is here too: its rate from
+ * the learning-rate finder ({@link dev.ferry.workflow.LearningRate}), its strategy from a trial of
+ * two ({@link dev.ferry.workflow.AutoStrategy}), and a cross-validated estimate of its recipe
+ * ({@link dev.ferry.workflow.CrossValidation}). Front ends (the command line, a server, a Spark job) parse,
  * call one of these and render the result.
  *
  * <p>The top of the library: it may use every other library package; only front ends use it.
