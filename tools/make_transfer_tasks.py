@@ -2,6 +2,7 @@
 """Writes the target tasks of ferry's transfer benchmark (tools/transfer_bench.sh) as image folders.
 
 Usage:  /usr/bin/python3 tools/make_transfer_tasks.py FASHION_MNIST_DIR OUT_DIR [--test-per-class 200] [--seed 0]
+                                                   [--imbalanced]
 
 FASHION_MNIST_DIR holds the four idx files (train/t10k images and labels, .gz). OUT_DIR/<task>/train and
 OUT_DIR/<task>/test get one sub-folder per class of 28x28 greyscale PNGs. The tasks differ in how far they
@@ -12,6 +13,11 @@ are from the demo's source network (trained on T-shirt/top, Trouser, Sandal, Sne
   fm5inv-s20                 the near classes with inverted grey levels (a shift of the image statistics)
   glyphs10-s20               far: the digits 0-9 drawn in the DejaVu fonts at random sizes, angles, places
   shapes5-s10                far: circle, square, triangle, cross and ring outlines, random size and place
+
+With --imbalanced it writes instead the two tasks that measure --balance, with balanced test sets:
+
+  fm5imb                     the near classes with 60/30/15/8/4 training images (15x imbalance)
+  shapes5imb                 the far shapes with 40/20/10/5/3 training images
 
 Training images of the Fashion-MNIST tasks come from its training set, test images from its test set;
 a seeded shuffle picks them (Python's own random, no numpy), so the same seed gives the same tasks.
@@ -62,9 +68,11 @@ def save(img, path):
 
 
 def fm_task(out, train, test, classes, shots, test_n, rng, invert=False):
-    for split, pool, n in (("train", train, shots), ("test", test, test_n)):
-        for c in classes:
-            picks = rng.sample(range(len(pool[c])), n)
+    """shots: training images per class, one number or one per class."""
+    per = shots if isinstance(shots, list) else [shots] * len(classes)
+    for split, pool in (("train", train), ("test", test)):
+        for j, c in enumerate(classes):
+            picks = rng.sample(range(len(pool[c])), per[j] if split == "train" else test_n)
             for i, k in enumerate(picks):
                 img = Image.frombytes("L", (28, 28), pool[c][k])
                 if invert:
@@ -107,9 +115,11 @@ def shape(rng, kind):
 
 
 def drawn_task(out, names, make, shots, test_n):
-    for split, n in (("train", shots), ("test", test_n)):
+    """shots: training images per class, one number or one per class."""
+    per = shots if isinstance(shots, list) else [shots] * len(names)
+    for split in ("train", "test"):
         for c, name in enumerate(names):
-            for i in range(n):
+            for i in range(per[c] if split == "train" else test_n):
                 save(make(c), os.path.join(out, split, name, f"{i:04d}.png"))
 
 
@@ -119,6 +129,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--test-per-class", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--imbalanced", action="store_true", help="write the two imbalanced tasks instead")
     args = ap.parse_args()
     train, test = fashion(args.fashion_mnist, "train"), fashion(args.fashion_mnist, "test")
     fonts = sorted(os.path.join(FONTS, f) for f in os.listdir(FONTS) if f.endswith(".ttf"))
@@ -128,13 +139,21 @@ def main():
     tmp = args.out + ".partial"
     shutil.rmtree(tmp, ignore_errors=True)
     rng = random.Random(args.seed)
+    kinds = ["circle", "square", "triangle", "cross", "ring"]
+    if args.imbalanced:
+        fm_task(os.path.join(tmp, "fm5imb"), train, test, NEAR, [60, 30, 15, 8, 4], n, random.Random(rng.random()))
+        s = random.Random(rng.random())
+        drawn_task(os.path.join(tmp, "shapes5imb"), kinds, lambda c: shape(s, kinds[c]), [40, 20, 10, 5, 3], n)
+        shutil.rmtree(args.out, ignore_errors=True)
+        os.replace(tmp, args.out)
+        print(f"make_transfer_tasks: wrote 2 imbalanced tasks to {args.out}")
+        return
     for shots in (5, 20, 50):
         fm_task(os.path.join(tmp, f"fm5-s{shots}"), train, test, NEAR, shots, n, random.Random(rng.random()))
     fm_task(os.path.join(tmp, "fmtops3-s20"), train, test, TOPS, 20, n, random.Random(rng.random()))
     fm_task(os.path.join(tmp, "fm5inv-s20"), train, test, NEAR, 20, n, random.Random(rng.random()), invert=True)
     g = random.Random(rng.random())
     drawn_task(os.path.join(tmp, "glyphs10-s20"), [f"digit{d}" for d in range(10)], lambda c: glyph(g, c, fonts), 20, n)
-    kinds = ["circle", "square", "triangle", "cross", "ring"]
     s = random.Random(rng.random())
     drawn_task(os.path.join(tmp, "shapes5-s10"), kinds, lambda c: shape(s, kinds[c]), 10, n)
     shutil.rmtree(args.out, ignore_errors=True)

@@ -7,8 +7,10 @@
 A recipe is a strategy and its options, written as `fe:lr=0.05,ep=30` (feature-extract) or
 `ft:lr=0.02,bf=1,bs=16` (fine-tune); every option a recipe leaves out takes the value in BASE below,
 never ferry's current default, so that a table means the same after the defaults change. Keys:
-lr, bf (--backbone-lr-factor), bs, ep, ls, wd, views (--cached-views), sched, mixup, cutmix, ema,
-balance. Named recipes (NAMED) stand for such strings.
+lr (a rate or auto), bf (--backbone-lr-factor), bs, ep, ls, wd, views (--cached-views), sched, mixup,
+cutmix, ema (on, or a horizon), balance. `auto` alone is `--strategy auto` with ferry's defaults.
+Named recipes (NAMED) stand for such strings. The two imbalanced tasks that measure --balance
+(tools/make_transfer_tasks.py --imbalanced) go in another --work folder holding tasks/ and sources/.
 
 (1) Writes the target tasks with tools/make_transfer_tasks.py into WORK/tasks when missing, and the
 second source network (ResNet-18's topology at width 16 on 2,000 images per source class) with
@@ -41,13 +43,15 @@ DEMO_SOURCE = os.path.join(HERE, "ferry-cli/src/main/resources/dev/ferry/demo/pr
 BASE = {
     "fe": {"lr": "0.05", "ep": "30", "bs": "32", "ls": "0.1", "wd": "5e-4", "views": "1", "sched": "cosine"},
     "ft": {"lr": "0.01", "bf": "0.1", "ep": "20", "bs": "32", "ls": "0.1", "wd": "5e-4", "sched": "onecycle"},
+    # --strategy auto takes each candidate's defaults of the ferry that runs it: no options here.
+    "auto": {},
 }
 FLAGS = {
     "lr": "--lr", "bf": "--backbone-lr-factor", "bs": "--batch-size", "ep": "--epochs",
     "ls": "--label-smoothing", "wd": "--weight-decay", "views": "--cached-views", "sched": "--schedule",
     "mixup": "--mixup", "cutmix": "--cutmix", "balance": "--balance",
 }
-STRATEGY = {"fe": "feature-extract", "ft": "fine-tune"}
+STRATEGY = {"fe": "feature-extract", "ft": "fine-tune", "auto": "auto"}
 NAMED = {
     "fe-old": "fe",
     "ft-old": "ft",
@@ -62,21 +66,20 @@ def recipe_args(recipe):
     spec = NAMED.get(recipe, recipe)
     kind, _, rest = spec.partition(":")
     if kind not in BASE:
-        raise SystemExit(f"transfer_bench: recipe '{recipe}' must start with fe or ft")
+        raise SystemExit(f"transfer_bench: recipe '{recipe}' must start with fe, ft or auto")
     values = dict(BASE[kind])
     for item in filter(None, rest.split(",")):
         key, eq, value = item.partition("=")
-        if key == "ema":
+        if key == "ema" and kind != "auto":
             values["ema"] = value or "on"
             continue
-        if not eq or key not in FLAGS or (kind == "fe" and key == "bf") or (kind == "ft" and key == "views"):
+        if kind == "auto" or not eq or key not in FLAGS or (kind == "fe" and key == "bf") or (kind == "ft" and key == "views"):
             raise SystemExit(f"transfer_bench: recipe '{recipe}': unknown or misplaced option '{item}'")
         values[key] = value
     args = ["--strategy", STRATEGY[kind]]
     for key, value in values.items():
         if key == "ema":
-            if value != "off":
-                args.append("--ema")
+            args += ["--ema"] if value == "on" else ["--ema-horizon", value]
         else:
             args += [FLAGS[key], value]
     return args

@@ -62,13 +62,14 @@ public final class LrFindCommand extends FerryCommand {
     @Option(names = "--steps", defaultValue = "100", description = "Rates tried, one optimizer step each; batches cycle through the data (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Images per step (default: the strategy's, as ferry train).")
+    Integer batchSize;
 
     @Option(names = "--optimizer", description = "sgd or adamw (default sgd).")
     OptimizerKind optimizer;
 
-    @Option(names = "--backbone-lr-factor", defaultValue = "0.1", description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backbone-lr-factor", defaultValue = "" + Strategy.DEFAULT_BACKBONE_LR_FACTOR,
+            description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}: every layer at one rate).")
     double backboneLrFactor;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed: shuffling, augmentation, new head (default: ${DEFAULT-VALUE}).")
@@ -90,9 +91,12 @@ public final class LrFindCommand extends FerryCommand {
     protected int run() {
         PrintWriter stdout = out();
         PrintWriter err = err();
-        LrFinder.Settings settings = new LrFinder.Settings(start, end, steps, batchSize);
         Strategy s = TrainCommand.parseStrategy(strategy, 1, true, backboneLrFactor, 3);
-        TrainConfig cfg = TrainConfig.defaults(s).withSeed(seed).withBatchSize(batchSize);
+        TrainConfig cfg = TrainConfig.defaults(s).withSeed(seed);
+        if (batchSize != null) {
+            cfg = cfg.withBatchSize(batchSize);
+        }
+        LrFinder.Settings settings = new LrFinder.Settings(start, end, steps, cfg.batchSize());
         if (optimizer != null) {
             cfg = cfg.withOptimizer(optimizer);
         }

@@ -65,14 +65,17 @@ public final class TrainCommand extends FerryCommand {
             "is given. Needs validation images."})
     String strategy;
 
-    @Option(names = "--epochs", description = "Epochs (default per strategy: 30 feature-extract/scratch, 20 otherwise).")
+    @Option(names = "--epochs", description = "Epochs (default per strategy: " + TrainConfig.FEATURE_EXTRACT_EPOCHS
+            + " feature-extract/scratch, " + TrainConfig.FINE_TUNE_EPOCHS + " otherwise).")
     Integer epochs;
 
-    @Option(names = "--batch-size", description = "Images per step (default 32).")
+    @Option(names = "--batch-size", description = "Images per step (default per strategy: " + TrainConfig.FEATURE_EXTRACT_BATCH_SIZE
+            + " feature-extract/scratch, " + TrainConfig.FINE_TUNE_BATCH_SIZE + " otherwise).")
     Integer batchSize;
 
     @Option(names = "--lr", converter = Converters.LearningRateConverter.class, paramLabel = "RATE|auto", description = {
-            "Peak learning rate of the head (default per strategy: 0.05 feature-extract/scratch, 0.01 otherwise).",
+            "Peak learning rate of the head (default per strategy: " + TrainConfig.FEATURE_EXTRACT_LR + " feature-extract/scratch, "
+                    + TrainConfig.FINE_TUNE_LR + " otherwise).",
             "auto: run the learning-rate finder (as ferry lr-find, on the training split with this run's strategy, batch",
             "size and seed, on a copy of the network) and train at its suggestion; --resume keeps the recorded rate."})
     LearningRate lr;
@@ -89,7 +92,8 @@ public final class TrainCommand extends FerryCommand {
     @Option(names = "--weight-decay", description = "Weight decay of conv/linear weights; never BN or biases (default 5e-4).")
     Double weightDecay;
 
-    @Option(names = "--label-smoothing", description = "Label smoothing (default 0.1).")
+    @Option(names = "--label-smoothing", description = "Label smoothing (default per strategy: " + TrainConfig.FEATURE_EXTRACT_LABEL_SMOOTHING
+            + " feature-extract/scratch, " + TrainConfig.FINE_TUNE_LABEL_SMOOTHING + " otherwise).")
     Double labelSmoothing;
 
     @Option(names = "--mixup", paramLabel = "ALPHA", description = {"Mixup: each batch blended with its reverse, lam ~ Beta(ALPHA, ALPHA) per batch",
@@ -117,7 +121,8 @@ public final class TrainCommand extends FerryCommand {
     @Option(names = "--early-stop", defaultValue = "0", description = "Stop after this many epochs without better validation accuracy (0: off).")
     int earlyStop;
 
-    @Option(names = "--backbone-lr-factor", defaultValue = "0.1", description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backbone-lr-factor", defaultValue = "" + Strategy.DEFAULT_BACKBONE_LR_FACTOR,
+            description = "Backbone rate relative to the head when fine-tuning (default: ${DEFAULT-VALUE}: every layer at one rate).")
     double backboneLrFactor;
 
     @Option(names = "--cached-views", defaultValue = "1", description = "feature-extract: augmented views cached per image (1: no augmentation).")

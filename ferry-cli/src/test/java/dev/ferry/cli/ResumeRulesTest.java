@@ -71,9 +71,9 @@ class ResumeRulesTest {
         String e = r.err();
         assertTrue(e.contains("4 settings differ"), e);
         assertTrue(e.contains("--optimizer: sgd recorded, adamw now"), e);
-        assertTrue(e.contains("--lr: 0.01 recorded, 0.003 now"), e);
+        assertTrue(e.contains("--lr: 0.02 recorded, 0.003 now"), e);
         assertTrue(e.contains("--crop: 32 recorded, 28 now"), e);
-        assertTrue(e.contains("--strategy: fine-tune (backbone rate x0.1) recorded, feature-extract (1 cached view per image) now"), e);
+        assertTrue(e.contains("--strategy: fine-tune (backbone rate x1) recorded, feature-extract (1 cached view per image) now"), e);
         assertArrayEquals(checkpoint, Files.readAllBytes(dir.resolve(ModelDirectory.CHECKPOINT)), "nothing was written");
     }
 
@@ -166,7 +166,7 @@ class ResumeRulesTest {
     @Test
     void theReportShowsTheStrategyInWords() throws IOException {
         String html = Files.readString(finished.resolve("report.html"), StandardCharsets.UTF_8);
-        assertTrue(html.contains("fine-tune (backbone rate x0.1)"), "strategy in words");
+        assertTrue(html.contains("fine-tune (backbone rate x1)"), "strategy in words");
         assertFalse(html.contains("{name="), "not a Java map");
     }
 

@@ -367,9 +367,10 @@ class TrainCommandTest {
                 .getAsJsonObject();
         assertEquals(2, reference.get("bestEpoch").getAsInt(), "precondition: the tiny task's best epoch is 2 of 3");
         Path interrupted = tmp.resolve("interrupted-after-" + killedAfter);
-        // ferry train --strategy fine-tune --epochs 3 as TrainCommand configures it, stopped as if
-        // the process had been killed at the end of epoch `killedAfter`, its checkpoint on disk.
-        TrainConfig cfg = TrainConfig.defaults(new Strategy.FineTune(0.1)).withSeed(42).withEarlyStop(0).withEpochs(3).withBatchSize(8);
+        // finishedRun's command line as TrainCommand configures it, stopped as if the process had
+        // been killed at the end of epoch `killedAfter`, its checkpoint on disk.
+        TrainConfig cfg = TrainConfig.defaults(new Strategy.FineTune(0.1)).withSeed(42).withEarlyStop(0).withEpochs(3).withBatchSize(8)
+                .withLr(0.01).withLabelSmoothing(0.1);
         TrainingRun run = TrainingRun.builder().data(data).weights(weights.toString()).config(cfg)
                 .preset(new PresetOverride(0, 32, new float[] {0.5f}, new float[] {0.25f})).out(interrupted).threads(2).build();
         TrainListener killer = new TrainListener() {
@@ -407,7 +408,7 @@ class TrainCommandTest {
     void twoSeededRunsWriteIdenticalWeights() throws IOException {
         Path first = finishedRun();
         Path second = tmp.resolve("repeat");
-        CliHarness.Result r = CliHarness.run(train(second, "--epochs", "3"));
+        CliHarness.Result r = CliHarness.run(train(second, FINISHED_RECIPE));
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(Files.readAllBytes(first.resolve(ModelDirectory.WEIGHTS)), Files.readAllBytes(second.resolve(ModelDirectory.WEIGHTS)));
 
@@ -484,10 +485,14 @@ class TrainCommandTest {
     }
 
     /** The shared fine-tuning run (3 epochs, seed 42), trained on first use. */
+    private static final String[] FINISHED_RECIPE = {"--epochs", "3", "--lr", "0.01", "--backbone-lr-factor", "0.1",
+        "--label-smoothing", "0.1"};
+
     private static synchronized Path finishedRun() {
         if (finished == null) {
             Path out = tmp.resolve("finished");
-            CliHarness.Result r = CliHarness.run(train(out, "--epochs", "3"));
+            // A recipe whose best epoch on the tiny task is not its last (the resume test needs one).
+            CliHarness.Result r = CliHarness.run(train(out, FINISHED_RECIPE));
             assertEquals(0, r.code(), r.err());
             finished = out;
         }

@@ -13,6 +13,13 @@ import java.util.Map;
  */
 public sealed interface Strategy {
 
+    /**
+     * The backbone's rate relative to the head's when it trains, by default: one rate for every
+     * layer, which ferry's transfer benchmark found best (docs/TRANSFER.md); at x0.1 the backbone
+     * barely moves and tasks far from the pretraining data lose most of what fine-tuning gives.
+     */
+    double DEFAULT_BACKBONE_LR_FACTOR = 1.0;
+
     /** The CLI spelling: {@code feature-extract}, {@code fine-tune}, ... */
     String id();
 

@@ -53,7 +53,7 @@ import java.util.function.Function;
  * TrainingRun.Outcome out = TrainingRun.builder()
  *         .data(Path.of("data/train")).validationSplit(0.2)
  *         .weights("resnet50.IMAGENET1K_V2")
- *         .config(TrainConfig.defaults(new Strategy.FineTune(0.1)).withEpochs(10))
+ *         .config(TrainConfig.defaults(new Strategy.FineTune(Strategy.DEFAULT_BACKBONE_LR_FACTOR)).withEpochs(10))
  *         .out(Path.of("models/flowers"))
  *         .build()
  *         .run(TrainListener.NONE, System.err);
@@ -745,7 +745,7 @@ public final class TrainingRun {
         private double validationSplit = 0.2;
         private String weights;
         private Architecture arch;
-        private TrainConfig config = TrainConfig.defaults(new Strategy.FineTune(0.1));
+        private TrainConfig config = TrainConfig.defaults(new Strategy.FineTune(Strategy.DEFAULT_BACKBONE_LR_FACTOR));
         private float dropout;
         private PresetOverride preset;
         private Path out;
