@@ -61,6 +61,11 @@ NAMED = {
 }
 
 
+# Per strategy: the recipe that was the default before the benchmark, and the one that is now (the
+# recipe whose options ferry's defaults equal). Feature-extract's did not change.
+DEFAULTS = {"fe": ("fe-old", "fe-old"), "ft": ("ft-old", "ft-ref")}
+
+
 def recipe_args(recipe):
     """The `ferry train` options of a recipe."""
     spec = NAMED.get(recipe, recipe)
@@ -166,6 +171,27 @@ def ranking(rows, kind, min_seeds):
     return [(r, gap, -neg) for gap, neg, r in sorted(scored)]
 
 
+def summary(rows, kind, min_seeds):
+    """Per pair: the old default, the new one, the best recipe of the grid (of this strategy, run
+    with at least min_seeds seeds) and the PyTorch reference where there is one."""
+    runs = collect(rows)
+    pairs = sorted({(s, t) for s, t, _ in runs}, key=pair_key)
+    old, new = DEFAULTS[kind]
+    ranked = [r for r, _, _ in ranking(rows, kind, min_seeds)]
+    mean = lambda p, r: statistics.mean(runs[p + (r,)]) if p + (r,) in runs else None
+    fmt = lambda v: "-" if v is None else f"{v:.1f}"
+    lines = [f"| source | task | old default ({old}) | new default ({new}) | best of the grid | recipe | new - best | new - old | PyTorch reference |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for p in pairs:
+        best = max(ranked, key=lambda r: mean(p, r)) if ranked else None
+        o, n, b, ref = mean(p, old), mean(p, new), mean(p, best) if best else None, mean(p, "pytorch-ref")
+        n_ref = len(runs.get(p + ("pytorch-ref",), []))
+        lines.append(f"| {p[0]} | {p[1]} | {fmt(o)} | {fmt(n)} | {fmt(b)} | {best} | "
+                     f"{fmt(None if n is None or b is None else n - b)} | {fmt(None if n is None or o is None else n - o)} | "
+                     f"{fmt(ref)}{f' (n={n_ref})' if ref is not None else ''} |")
+    return "\n".join(lines)
+
+
 def table(rows, recipes=None):
     runs = collect(rows)
     pairs = sorted({(s, t) for s, t, _ in runs}, key=pair_key)
@@ -197,6 +223,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--table-only", action="store_true")
     ap.add_argument("--merge", nargs="*", default=[], help="more results files for the table (e.g. the PyTorch reference's)")
+    ap.add_argument("--summary", action="store_true",
+                    help="print per strategy the old default, the new one, the grid's best and the PyTorch reference")
     ap.add_argument("--rank", type=int, default=0, metavar="SEEDS",
                     help="also rank each strategy's recipes run with at least SEEDS seeds by their worst gap")
     a = ap.parse_args()
@@ -238,6 +266,10 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
     rows = read_results(results) + [row for m in a.merge for row in read_results(m)]
     print(table(rows, a.recipes))
+    if a.summary:
+        for kind in ("fe", "ft"):
+            print(f"\n{STRATEGY[kind]}: defaults against the grid's best (recipes with >= {a.rank or 3} seeds)\n")
+            print(summary(rows, kind, a.rank or 3))
     if a.rank:
         for kind in ("fe", "ft"):
             print(f"\n{kind}: recipes by worst gap to the best {kind} recipe of each pair (>= {a.rank} seeds)")
