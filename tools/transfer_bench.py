@@ -129,7 +129,7 @@ def run_one(source_dir, task_dir, recipe, seed, threads, scratch):
                            capture_output=True, text=True)
     secs = time.time() - start
     if train.returncode != 0:
-        raise RuntimeError(f"training {task_dir} {recipe} seed {seed} failed: {train.stderr.strip()[-400:]}")
+        raise RuntimeError(f"training {task_dir} from {source_dir} {recipe} seed {seed} failed: {train.stderr.strip()[-400:]}")
     ev = subprocess.run([FERRY, "evaluate", "--model", model, "--data", os.path.join(task_dir, "test"), "--json",
                          "--threads", str(threads)], capture_output=True, text=True)
     shutil.rmtree(model, ignore_errors=True)
@@ -180,15 +180,17 @@ def summary(rows, kind, min_seeds):
     ranked = [r for r, _, _ in ranking(rows, kind, min_seeds)]
     mean = lambda p, r: statistics.mean(runs[p + (r,)]) if p + (r,) in runs else None
     fmt = lambda v: "-" if v is None else f"{v:.1f}"
-    lines = [f"| source | task | old default ({old}) | new default ({new}) | best of the grid | recipe | new - best | new - old | PyTorch reference |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    # The PyTorch reference is a fine-tune: it has a column in fine-tune's table only.
+    with_ref = kind == "ft"
+    lines = [f"| source | task | old default ({old}) | new default ({new}) | best of the grid | recipe | new - best | new - old |"
+             + (" PyTorch reference |" if with_ref else ""), "|---|---|---|---|---|---|---|---|" + ("---|" if with_ref else "")]
     for p in pairs:
         best = max(ranked, key=lambda r: mean(p, r)) if ranked else None
         o, n, b, ref = mean(p, old), mean(p, new), mean(p, best) if best else None, mean(p, "pytorch-ref")
         n_ref = len(runs.get(p + ("pytorch-ref",), []))
         lines.append(f"| {p[0]} | {p[1]} | {fmt(o)} | {fmt(n)} | {fmt(b)} | {best} | "
-                     f"{fmt(None if n is None or b is None else n - b)} | {fmt(None if n is None or o is None else n - o)} | "
-                     f"{fmt(ref)}{f' (n={n_ref})' if ref is not None else ''} |")
+                     f"{fmt(None if n is None or b is None else n - b)} | {fmt(None if n is None or o is None else n - o)} |"
+                     + (f" {fmt(ref)}{f' (n={n_ref})' if ref is not None else ''} |" if with_ref else ""))
     return "\n".join(lines)
 
 
@@ -203,7 +205,7 @@ def table(rows, recipes=None):
         cells = []
         for r in recipes:
             v = runs[p + (r,)]
-            cells.append(f"{statistics.mean(v):.1f} ({min(v):.0f}-{max(v):.0f}, n={len(v)})")
+            cells.append(f"{statistics.mean(v):.1f}" + (f" ({min(v):.0f}-{max(v):.0f}, n={len(v)})" if len(v) > 1 else ""))
         lines.append(f"| {p[0]} | {p[1]} | " + " | ".join(cells) + " |")
     lines.append("| worst gap to the pair's best | | " + " | ".join(
         f"{max(best[p] - statistics.mean(runs[p + (r,)]) for p in pairs):.1f}" for r in recipes) + " |")
@@ -246,6 +248,9 @@ def main():
                 raise SystemExit(f"transfer_bench: unknown source '{s}' (known: {', '.join(sources)})")
         subprocess.run([FERRY, "--version"], check=True, capture_output=True)
         done = {(s, t, r, seed) for s, t, r, seed, _, _ in read_results(results)}
+        failures = os.path.join(out, "failures.tsv")
+        if os.path.exists(failures):
+            done |= {(s, t, r, int(seed)) for s, t, r, seed, _ in (line.rstrip("\n").split("\t", 4) for line in open(failures))}
         # Recipe by recipe, so that an interrupted run leaves whole columns.
         todo = [(s, t, r, int(seed)) for r in a.recipes for seed in a.seeds.split(",") for s in chosen
                 for t in sorted(os.listdir(tasks_dir)) if (s, t, r, int(seed)) not in done]
@@ -258,7 +263,15 @@ def main():
                        (s, t, r, seed) for s, t, r, seed in todo}
             for f in concurrent.futures.as_completed(futures):
                 s, t, r, seed = futures[f]
-                acc, secs = f.result()
+                try:
+                    acc, secs = f.result()
+                except RuntimeError as e:
+                    # A run ferry refuses (e.g. --lr auto finding no rate) is a result too: it is
+                    # listed in failures.tsv, and the recipe is left out of the tables.
+                    with lock, open(os.path.join(out, "failures.tsv"), "a") as fh:
+                        fh.write(f"{s}\t{t}\t{r}\t{seed}\t{str(e).splitlines()[-1]}\n")
+                    print(f"transfer_bench: {e}", file=sys.stderr)
+                    continue
                 line = f"{s}\t{t}\t{r}\t{seed}\t{acc}\t{secs:.1f}"
                 with lock, open(results, "a") as fh:
                     fh.write(line + "\n")

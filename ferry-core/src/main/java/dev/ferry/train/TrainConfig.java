@@ -137,7 +137,7 @@ public record TrainConfig(
      * best on ferry's transfer benchmark (docs/TRANSFER.md: seven target tasks from two source
      * networks, three seeds): fine-tune trains every layer at one rate, 0.02 one-cycle, batch 20,
      * 30 epochs, no label smoothing; the earlier default (0.01, backbone x0.1, batch 32, 20 epochs,
-     * smoothing 0.1) lost by up to 63 points on tasks far from the pretraining data. No
+     * smoothing 0.1) lost by up to 62 points on tasks far from the pretraining data. No
      * feature-extract recipe of the grid was better than the earlier one on every task, so it
      * stays. Unfreeze-from and two-stage take fine-tune's (not benchmarked on their own); scratch
      * keeps the values it had (the baseline, not a transfer recipe).
