@@ -219,18 +219,8 @@ public final class LrFinder {
      * @param losses the smoothed loss at each rate
      */
     public static double suggest(double[] rates, double[] losses) {
-        int n = rates.length;
-        if (n < 2 || losses.length != n) {
-            throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + n + " and " + losses.length);
-        }
-        int min = 0;
-        for (int i = 1; i < n; i++) {
-            if (losses[i] < losses[min]) {
-                min = i;
-            }
-        }
         OptionalDouble steepest = steepestDescent(rates, losses);
-        return steepest.isPresent() ? steepest.getAsDouble() : rates[min] / 10;
+        return steepest.isPresent() ? steepest.getAsDouble() : rates[lowest(losses)] / 10;
     }
 
     /**
@@ -246,12 +236,7 @@ public final class LrFinder {
         if (n < 2 || losses.length != n) {
             throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + n + " and " + losses.length);
         }
-        int min = 0;
-        for (int i = 1; i < n; i++) {
-            if (losses[i] < losses[min]) {
-                min = i;
-            }
-        }
+        int min = lowest(losses);
         double[] slope = gradient(rates, losses);
         int from = Math.min(Math.min(n / 10, 10), min);
         int steepest = -1;
@@ -261,6 +246,17 @@ public final class LrFinder {
             }
         }
         return steepest >= 0 ? OptionalDouble.of(rates[steepest]) : OptionalDouble.empty();
+    }
+
+    /** The index of the lowest loss (the first, on ties). */
+    private static int lowest(double[] losses) {
+        int min = 0;
+        for (int i = 1; i < losses.length; i++) {
+            if (losses[i] < losses[min]) {
+                min = i;
+            }
+        }
+        return min;
     }
 
     /** d(loss)/d(log rate) as numpy's {@code gradient}: central differences, one-sided at the ends. */
