@@ -8,7 +8,8 @@ A recipe is a strategy and its options, written as `fe:lr=0.05,ep=30` (feature-e
 `ft:lr=0.02,bf=1,bs=16` (fine-tune); every option a recipe leaves out takes the value in BASE below,
 never ferry's current default, so that a table means the same after the defaults change. Keys:
 lr (a rate or auto), bf (--backbone-lr-factor), bs, ep, ls, wd, views (--cached-views), sched, mixup,
-cutmix, ema (on, or a horizon), balance. `auto` alone is `--strategy auto` with ferry's defaults.
+cutmix, ema (on, or a horizon), balance. `auto` alone is `--strategy auto` with ferry's defaults;
+`auto:trial=0.5` sets its --trial-fraction.
 Named recipes (NAMED) stand for such strings. The two imbalanced tasks that measure --balance
 (tools/make_transfer_tasks.py --imbalanced) go in another --work folder holding tasks/ and sources/.
 
@@ -49,7 +50,7 @@ BASE = {
 FLAGS = {
     "lr": "--lr", "bf": "--backbone-lr-factor", "bs": "--batch-size", "ep": "--epochs",
     "ls": "--label-smoothing", "wd": "--weight-decay", "views": "--cached-views", "sched": "--schedule",
-    "mixup": "--mixup", "cutmix": "--cutmix", "balance": "--balance",
+    "mixup": "--mixup", "cutmix": "--cutmix", "balance": "--balance", "trial": "--trial-fraction",
 }
 STRATEGY = {"fe": "feature-extract", "ft": "fine-tune", "auto": "auto"}
 NAMED = {
@@ -62,8 +63,8 @@ NAMED = {
 
 
 # Per strategy: the recipe that was the default before the benchmark, and the one that is now (the
-# recipe whose options ferry's defaults equal). Feature-extract's did not change.
-DEFAULTS = {"fe": ("fe-old", "fe-old"), "ft": ("ft-old", "ft-ref")}
+# recipe whose options ferry's defaults equal).
+DEFAULTS = {"fe": ("fe-old", "fe:lr=0.1"), "ft": ("ft-old", "ft-ref")}
 
 
 def recipe_args(recipe):
@@ -78,7 +79,7 @@ def recipe_args(recipe):
         if key == "ema" and kind != "auto":
             values["ema"] = value or "on"
             continue
-        if kind == "auto" or not eq or key not in FLAGS or (kind == "fe" and key == "bf") or (kind == "ft" and key == "views"):
+        if (kind == "auto") != (key == "trial") or not eq or key not in FLAGS or (kind == "fe" and key == "bf") or (kind == "ft" and key == "views"):
             raise SystemExit(f"transfer_bench: recipe '{recipe}': unknown or misplaced option '{item}'")
         values[key] = value
     args = ["--strategy", STRATEGY[kind]]

@@ -86,7 +86,9 @@ public enum Setting {
     /** The learning-rate range test's number of rates tried. */
     RANGE_STEPS("steps"),
     /** Folds of the cross-validation run before training (0: none). */
-    FOLDS("folds");
+    FOLDS("folds"),
+    /** The part of fine-tuning's epochs its trial trains when the strategy is chosen ({@code trialFraction}). */
+    TRIAL_FRACTION("trialFraction");
 
     private final String libraryName;
 

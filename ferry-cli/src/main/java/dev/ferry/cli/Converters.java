@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.Stem;
 import dev.ferry.workflow.LearningRate;
+import dev.ferry.train.LrFinder;
 import picocli.CommandLine;
 
 /** Typed CLI values: options are parsed once, at the edge, into records and enums. */
@@ -30,10 +31,19 @@ final class Converters {
             if (v.equalsIgnoreCase("auto")) {
                 return LearningRate.auto();
             }
+            if (v.regionMatches(true, 0, "auto:", 0, 5)) {
+                LrFinder.Rule rule = LrFinder.Rule.byId(v.substring(5));
+                if (rule == null) {
+                    throw new CommandLine.TypeConversionException("'" + value + "': the finder's rules are "
+                            + java.util.Arrays.stream(LrFinder.Rule.values()).map(r -> "auto:" + r.id())
+                                    .collect(java.util.stream.Collectors.joining(", ")));
+                }
+                return new LearningRate.Auto(rule);
+            }
             try {
                 return new LearningRate.Fixed(Double.parseDouble(v));
             } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is neither a rate (such as 0.01) nor auto");
+                throw new CommandLine.TypeConversionException("'" + value + "' is neither a rate (such as 0.01) nor auto (or auto:RULE)");
             }
         }
     }

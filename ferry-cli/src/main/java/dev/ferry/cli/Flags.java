@@ -52,6 +52,7 @@ final class Flags {
             case RANGE_END -> "--end";
             case RANGE_STEPS -> "--steps";
             case FOLDS -> "--folds";
+            case TRIAL_FRACTION -> "--trial-fraction";
         };
     }
 

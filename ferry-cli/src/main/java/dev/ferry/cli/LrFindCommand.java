@@ -115,12 +115,19 @@ public final class LrFindCommand extends FerryCommand {
 
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("suggestedLr", result.suggestedLr());
+        // Every rule's reading of the same curve (null where a rule has nothing to suggest), as --lr auto:RULE would use it.
+        Map<String, Object> byRule = new LinkedHashMap<>();
+        for (LrFinder.Rule r : LrFinder.Rule.values()) {
+            java.util.OptionalDouble v = r.pick(result.rates(), result.losses());
+            byRule.put(r.id(), v.isPresent() ? v.getAsDouble() : null);
+        }
+        o.put("rules", byRule);
         o.put("rates", result.rates());
         o.put("losses", result.losses());
         o.put("rawLosses", result.rawLosses());
         o.put("stoppedEarly", result.stoppedEarly());
         o.put("strategy", s.id());
-        String jsonText = new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+        String jsonText = new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(o);
         AtomicFiles.write(out.resolve(CHART), Charts.lrFinder(result.rates(), result.losses(), result.suggestedLr()));
         AtomicFiles.writeString(out.resolve(DATA), jsonText + "\n");
         err.println("ferry: " + (result.stoppedEarly() ? "the loss diverged after " + result.rates().length + " steps; " : "")
@@ -130,6 +137,8 @@ public final class LrFindCommand extends FerryCommand {
         } else {
             stdout.println(String.format(Locale.ROOT, "suggested learning rate: %.2e (steepest descent of the smoothed loss)",
                     result.suggestedLr()));
+            byRule.forEach((id, v) -> stdout.println(String.format(Locale.ROOT, "  --lr auto:%-8s %s", id,
+                    v == null ? "(nothing to suggest)" : String.format(Locale.ROOT, "%.2e", (Double) v))));
         }
         return OK;
     }

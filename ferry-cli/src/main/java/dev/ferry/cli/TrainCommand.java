@@ -59,11 +59,18 @@ public final class TrainCommand extends FerryCommand {
 
     @Option(names = "--strategy", defaultValue = "fine-tune", description = {
             "feature-extract, fine-tune, unfreeze-from:layerN, two-stage, scratch or auto (default: ${DEFAULT-VALUE}).",
-            "auto trains feature-extract (its whole recipe, on cached features) and a fine-tune trial (a third of its epochs,",
-            "at least 3) on the same split, keeps the higher best validation accuracy (a tie keeps feature-extract, the",
+            "auto trains feature-extract (its whole recipe, on cached features) and a fine-tune trial (--trial-fraction of",
+            "its epochs) on the same split, keeps the higher best validation accuracy (a tie keeps feature-extract, the",
             "cheaper) and trains the kept one with its full recipe; each candidate takes its own defaults where no option",
             "is given. Needs validation images."})
     String strategy;
+
+    @Option(names = "--trial-fraction", paramLabel = "F", description = {
+            "With --strategy auto: the part of fine-tuning's epochs its trial trains, in (0, 1] (default: "
+                    + AutoStrategy.DEFAULT_TRIAL_FRACTION + ", its whole recipe;",
+            "at least 3 epochs). Shorter trials cost less but favour feature-extract: fine-tuning from a distant source",
+            "is often still near chance a third of the way in."})
+    Double trialFraction;
 
     @Option(names = "--epochs", description = "Epochs (default per strategy: " + TrainConfig.FEATURE_EXTRACT_EPOCHS
             + " feature-extract/scratch, " + TrainConfig.FINE_TUNE_EPOCHS + " otherwise).")
@@ -74,10 +81,14 @@ public final class TrainCommand extends FerryCommand {
     Integer batchSize;
 
     @Option(names = "--lr", converter = Converters.LearningRateConverter.class, paramLabel = "RATE|auto", description = {
-            "Peak learning rate of the head (default per strategy: " + TrainConfig.FEATURE_EXTRACT_LR + " feature-extract/scratch, "
+            "Peak learning rate of the head (default per strategy: " + TrainConfig.FEATURE_EXTRACT_LR + " feature-extract, "
+                    + TrainConfig.SCRATCH_LR + " scratch, "
                     + TrainConfig.FINE_TUNE_LR + " otherwise).",
             "auto: run the learning-rate finder (as ferry lr-find, on the training split with this run's strategy, batch",
-            "size and seed, on a copy of the network) and train at its suggestion; --resume keeps the recorded rate."})
+            "size and seed, on a copy of the network) and train at its suggestion; --resume keeps the recorded rate.",
+            "auto:steepest, auto:minimum (a tenth of the rate of lowest loss) or auto:valley (fastai's) name the rule;",
+            "auto alone is auto:minimum. On the transfer benchmark no rule matched the fixed defaults",
+            "everywhere (docs/TRANSFER.md)."})
     LearningRate lr;
 
     @Option(names = "--optimizer", description = "sgd or adamw (default sgd).")
@@ -177,9 +188,13 @@ public final class TrainCommand extends FerryCommand {
         if (autoStrategy) {
             checkAutoStrategyOptions();
             candidates = new AutoStrategy(config(parseStrategy("feature-extract", cachedViews, !noCache, backboneLrFactor, 3), null),
-                    config(parseStrategy("fine-tune", cachedViews, !noCache, backboneLrFactor, 3), null));
+                    config(parseStrategy("fine-tune", cachedViews, !noCache, backboneLrFactor, 3), null),
+                    trialFraction == null ? AutoStrategy.DEFAULT_TRIAL_FRACTION : trialFraction);
             cfg = candidates.fineTune();
         } else {
+            if (trialFraction != null) {
+                throw new InputException("--trial-fraction applies to --strategy auto only");
+            }
             Strategy s = strategy(rec == null ? null : rec.config().strategy());
             checkStrategyOptions(s);
             cfg = config(s, rec);

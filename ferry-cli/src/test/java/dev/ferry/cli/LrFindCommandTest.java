@@ -68,6 +68,20 @@ class LrFindCommandTest {
         for (int i = 1; i < l2.length; i++) {
             lowest = l2[i] < l2[lowest] ? i : lowest;
         }
+        // Every rule's reading of the same curve, as --lr auto:RULE would train at.
+        JsonObject rules = o.getAsJsonObject("rules");
+        assertEquals(java.util.Set.of("steepest", "minimum", "valley"), rules.keySet());
+        for (LrFinder.Rule rule : LrFinder.Rule.values()) {
+            java.util.OptionalDouble v = rule.pick(r2, l2);
+            if (v.isPresent()) {
+                assertEquals(v.getAsDouble(), rules.get(rule.id()).getAsDouble(), 0.0, rule.id());
+            } else {
+                assertTrue(rules.get(rule.id()).isJsonNull(), rule.id());
+            }
+        }
+        if (lowest > 0) {
+            assertEquals(r2[lowest] / 10, rules.get("minimum").getAsDouble(), 1e-15 * r2[lowest], "a tenth of the lowest loss's rate");
+        }
         int at = java.util.Arrays.binarySearch(r2, suggested);
         assertTrue(at >= Math.min(r2.length / 10, lowest) && at <= lowest || suggested == r2[lowest] / 10,
                 "suggestion " + suggested + " is neither a rate from the skipped points to the minimum nor the fallback");
@@ -122,7 +136,8 @@ class LrFindCommandTest {
             Path out = tmp.resolve("text-" + strategy);
             CliHarness.Result r = CliHarness.run(args(out, "--strategy", strategy, "--steps", "4", "--start", "1e-3", "--end", "1"));
             assertEquals(0, r.code(), strategy + ": " + r.err());
-            assertTrue(r.out().matches("suggested learning rate: \\d\\.\\d\\de[-+]\\d\\d \\(steepest descent of the smoothed loss\\)\\R"), r.out());
+            assertTrue(r.out().matches("suggested learning rate: \\d\\.\\d\\de[-+]\\d\\d \\(steepest descent of the smoothed loss\\)\\R"
+                    + "(  --lr auto:(steepest|minimum |valley  ) (\\d\\.\\d\\de[-+]\\d\\d|\\(nothing to suggest\\))\\R){3}"), r.out());
             assertTrue(Files.isRegularFile(out.resolve("lr_find.png")), strategy);
         }
     }

@@ -38,7 +38,8 @@ import java.util.OptionalDouble;
  *       value (or the loss is not finite): beyond that point training has diverged.
  *   <li>The suggestion is the rate of steepest descent of the smoothed loss against {@code log(rate)}
  *       before the loss minimum, ignoring the first tenth of the points (at most 10), where the
- *       average is still settling; see {@link #suggest}.
+ *       average is still settling; see {@link #suggest}. {@link Rule} reads the same curve the
+ *       other ways fastai does (a tenth of the minimum's rate, the valley).
  * </ul>
  *
  * <p>The network is trained in place and not restored: the sweep is meant for a throwaway copy. It
@@ -246,6 +247,103 @@ public final class LrFinder {
             }
         }
         return steepest >= 0 ? OptionalDouble.of(rates[steepest]) : OptionalDouble.empty();
+    }
+
+    /**
+     * How a sweep's curve becomes a rate. Each gives nothing when the curve has no falling stretch
+     * to suggest from; the curve is the smoothed loss against increasing rates.
+     */
+    public enum Rule {
+        /** {@link #steepestDescent}: where the loss falls fastest before its minimum ({@code lr-find}'s suggestion). */
+        STEEPEST("steepest", "steepest descent of the smoothed loss before its minimum"),
+        /**
+         * A tenth of the rate of lowest loss (fastai's {@code minimum}, after Smith): the minimum is
+         * where training begins to fail, so a rate a decade below it is still safe; nothing when the
+         * loss is lowest at the first rate.
+         */
+        MINIMUM("minimum", "a tenth of the rate of lowest smoothed loss"),
+        /**
+         * fastai's {@code valley}: the longest strictly falling (not necessarily contiguous) run of
+         * losses, and the point half-way into it ({@code start + floor(len/3) + floor(len/6)},
+         * fastai's index arithmetic); nothing when no loss is below an earlier one.
+         */
+        VALLEY("valley", "half-way into the longest falling run of the smoothed loss");
+
+        private final String id;
+        private final String description;
+
+        Rule(String id, String description) {
+            this.id = id;
+            this.description = description;
+        }
+
+        /** The name users give it: {@code steepest}, {@code minimum} or {@code valley}. */
+        public String id() {
+            return id;
+        }
+
+        /** The rule, in words. */
+        public String description() {
+            return description;
+        }
+
+        /** The rule named {@code id}, or null. */
+        public static Rule byId(String id) {
+            for (Rule r : values()) {
+                if (r.id.equalsIgnoreCase(id)) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        /**
+         * The rule's rate for a curve, or empty when it has nothing to suggest.
+         *
+         * @param rates increasing positive rates, at least 2
+         * @param losses the smoothed loss at each rate
+         */
+        public OptionalDouble pick(double[] rates, double[] losses) {
+            if (rates.length < 2 || losses.length != rates.length) {
+                throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + rates.length + " and "
+                        + losses.length);
+            }
+            return switch (this) {
+                case STEEPEST -> steepestDescent(rates, losses);
+                case MINIMUM -> {
+                    int min = lowest(losses);
+                    yield min == 0 ? OptionalDouble.empty() : OptionalDouble.of(rates[min] / 10);
+                }
+                case VALLEY -> valley(rates, losses);
+            };
+        }
+    }
+
+    /** {@link Rule#VALLEY}: the O(n^2) longest decreasing subsequence, as fastai computes it. */
+    static OptionalDouble valley(double[] rates, double[] losses) {
+        int n = losses.length;
+        int[] run = new int[n];
+        Arrays.fill(run, 1);
+        int end = 0;
+        int start = 0;
+        for (int i = 1; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                if (losses[i] < losses[j] && run[i] < run[j] + 1) {
+                    run[i] = run[j] + 1;
+                }
+            }
+            if (run[end] < run[i]) {
+                end = i;
+                start = end - run[end];
+            }
+        }
+        if (run[end] < 2) {
+            return OptionalDouble.empty();
+        }
+        int sections = (end - start) / 3;
+        // fastai: int(sections) + int(sections / 2) with sections a float; the same with integers.
+        int idx = start + sections + (int) Math.floor((end - start) / 3.0 / 2);
+        return OptionalDouble.of(rates[Math.max(0, Math.min(n - 1, idx))]);
     }
 
     /** The index of the lowest loss (the first, on ties). */

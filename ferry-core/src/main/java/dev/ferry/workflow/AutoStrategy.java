@@ -12,21 +12,39 @@ import java.util.Map;
 /**
  * Choosing between feature extraction and fine-tuning by trying both on the run's own split: the
  * feature-extraction candidate trains with its whole recipe (its backbone features are cached, so
- * that costs little), the fine-tuning candidate for {@link #trialEpochs()} of its epochs, and the
- * one with the higher best validation accuracy is kept; a tie keeps feature extraction, the
+ * that costs little), the fine-tuning candidate for {@link #trialEpochs()} of its epochs (its
+ * one-cycle schedule compressed into them), and the one with the higher best validation accuracy is kept; a tie keeps feature extraction, the
  * cheaper one. The kept candidate then trains as the run, with its full recipe, so the model
  * directory, its checkpoint and {@link Setting#RESUME} work as for a strategy given by name.
  *
  * @param featureExtract the feature-extraction candidate's configuration (its own defaults where
  *     the user set nothing)
  * @param fineTune the fine-tuning candidate's configuration
+ * @param trialFraction the part of the fine-tuning candidate's epochs its trial trains, in (0, 1];
+ *     1 trains its whole recipe
  */
-public record AutoStrategy(TrainConfig featureExtract, TrainConfig fineTune) {
+public record AutoStrategy(TrainConfig featureExtract, TrainConfig fineTune, double trialFraction) {
+
+    /**
+     * The default trial: fine-tuning's whole recipe. Shorter trials were measured on the transfer
+     * benchmark (docs/TRANSFER.md) and chose feature extraction on tasks where fine-tuning's full run
+     * wins by 40 points: fine-tuning from a distant source is still at chance a third of the way in.
+     */
+    public static final double DEFAULT_TRIAL_FRACTION = 1.0;
 
     /** The rule, in words. */
     public static final String RULE = "higher best validation accuracy wins; a tie keeps feature-extract, the cheaper";
 
+    /** The candidates with the {@linkplain #DEFAULT_TRIAL_FRACTION default trial}. */
+    public AutoStrategy(TrainConfig featureExtract, TrainConfig fineTune) {
+        this(featureExtract, fineTune, DEFAULT_TRIAL_FRACTION);
+    }
+
     public AutoStrategy {
+        if (!(trialFraction > 0 && trialFraction <= 1)) {
+            throw new InputException(Message.of(Setting.TRIAL_FRACTION, " must be in (0, 1] (1: the whole fine-tuning recipe), got ",
+                    trialFraction));
+        }
         if (featureExtract == null || fineTune == null) {
             throw new InputException(Message.of(Setting.STRATEGY, " auto needs a configuration for each candidate"));
         }
@@ -41,11 +59,16 @@ public record AutoStrategy(TrainConfig featureExtract, TrainConfig fineTune) {
     }
 
     /**
-     * The fine-tuning trial's epochs: a third of the candidate's (rounded down), at least 3, at
-     * most all of them. Its schedule runs over these epochs.
+     * The fine-tuning trial's epochs: {@link #trialFraction} of the candidate's (rounded down), at
+     * least 3, at most all of them. Its schedule runs over these epochs.
      */
     public int trialEpochs() {
-        return Math.min(fineTune.epochs(), Math.max(3, fineTune.epochs() / 3));
+        return Math.min(fineTune.epochs(), Math.max(3, (int) Math.floor(trialFraction * fineTune.epochs() + 1e-9)));
+    }
+
+    /** The same candidates, both with rate {@code lr}. */
+    public AutoStrategy withLr(double lr) {
+        return new AutoStrategy(featureExtract.withLr(lr), fineTune.withLr(lr), trialFraction);
     }
 
     /**

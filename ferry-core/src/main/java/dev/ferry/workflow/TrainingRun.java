@@ -425,6 +425,7 @@ public final class TrainingRun {
     /** The finder's suggestion for {@code cfg} on {@code train}, swept as {@link LrFind} sweeps. */
     private static LearningRate.Suggestion findLr(Options o, TrainingStart start, List<dev.ferry.data.Sample> train,
             List<String> classes, TrainConfig cfg, PrintStream log) {
+        dev.ferry.train.LrFinder.Rule rule = ((LearningRate.Auto) o.learningRate()).rule();
         dev.ferry.train.LrFinder.Settings s = dev.ferry.train.LrFinder.Settings.defaults(cfg.batchSize());
         log.println(String.format(java.util.Locale.ROOT,
                 "ferry: finding the learning rate for %s on %d training images, rates %.1e to %.1e in %d steps",
@@ -432,7 +433,12 @@ public final class TrainingRun {
         log.flush();
         dev.ferry.train.LrFinder.Result sweep = LrFind.sweep(train, classes, start, cfg, s, o.threads(), o.lenient(), quiet());
         // The configured rate (the strategy's default when none was given) is what the error offers.
-        return LearningRate.Suggestion.of(sweep, s, train.size(), cfg.lr());
+        LearningRate.Suggestion suggestion = LearningRate.Suggestion.of(sweep, s, train.size(), cfg.lr(), rule);
+        String far = suggestion.farFrom(cfg.lr());
+        if (far != null) {
+            log.println("ferry: warning: " + far);
+        }
+        return suggestion;
     }
 
     /** Trains {@code cfg} on {@code train}, validated on {@code val}, writing nothing. */
@@ -802,7 +808,7 @@ public final class TrainingRun {
             TrainConfig config = this.config;
             AutoStrategy autoStrategy = this.autoStrategy;
             if (autoStrategy != null && learningRate instanceof LearningRate.Fixed f) {
-                autoStrategy = new AutoStrategy(autoStrategy.featureExtract().withLr(f.rate()), autoStrategy.fineTune().withLr(f.rate()));
+                autoStrategy = autoStrategy.withLr(f.rate());
             }
             if (autoStrategy != null) {
                 // The fine-tuning candidate stands for the run until the trial chooses.

@@ -182,6 +182,39 @@ class LrFinderTest {
         assertEquals(rates[2], LrFinder.suggest(rates, dip), 0.0);
     }
 
+    /**
+     * The other two rules on the hand-worked dip {@code 1.0, 0.9, 0.7, 0.2, 0.6, 0.8, 1.0, 1.5, 2.0,
+     * 3.0} at rates 1e-3 .. 1e6: the lowest loss is at i = 3, so minimum gives rates[3] / 10 = 0.1.
+     * The longest strictly falling run (a subsequence, not necessarily contiguous) is 1.0 > 0.9 >
+     * 0.7 > 0.2, four points ending at i = 3; fastai's arithmetic starts it at 3 - 4 = -1 and takes
+     * -1 + floor(4 / 3) + floor(4 / 6) = 0. On {@code 3, 1, 2, 1.5, 1.2, 0.5, 4}, runs are longest
+     * through 3 > 2 > 1.5 > 1.2 > 0.5 (five points, ending at i = 5, start 0): 0 + 1 + 0 = rates[1],
+     * though the contiguous fall 3 > 1 is shorter.
+     */
+    @Test
+    void minimumAndValleyRulesHandWorked() {
+        double[] rates = new double[10];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = 1e-3 * Math.pow(10, i);
+        }
+        double[] dip = {1.0, 0.9, 0.7, 0.2, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0};
+        assertEquals(0.1, LrFinder.Rule.MINIMUM.pick(rates, dip).getAsDouble(), 1e-12);
+        assertEquals(rates[0], LrFinder.Rule.VALLEY.pick(rates, dip).getAsDouble(), 0.0);
+        assertEquals(rates[2], LrFinder.Rule.STEEPEST.pick(rates, dip).getAsDouble(), 0.0);
+
+        double[] r7 = java.util.Arrays.copyOf(rates, 7);
+        double[] wiggle = {3, 1, 2, 1.5, 1.2, 0.5, 4};
+        assertEquals(rates[1], LrFinder.Rule.VALLEY.pick(r7, wiggle).getAsDouble(), 0.0);
+        assertEquals(rates[5] / 10, LrFinder.Rule.MINIMUM.pick(r7, wiggle).getAsDouble(), 1e-15);
+
+        double[] rising = {0.5, 0.6, 0.8, 1.0, 1.3, 1.7, 2.2, 2.8, 3.5, 4.3};
+        assertTrue(LrFinder.Rule.MINIMUM.pick(rates, rising).isEmpty(), "lowest at the first rate");
+        assertTrue(LrFinder.Rule.VALLEY.pick(rates, rising).isEmpty(), "nothing falls");
+        assertTrue(LrFinder.Rule.STEEPEST.pick(rates, rising).isEmpty());
+        assertEquals(LrFinder.Rule.VALLEY, LrFinder.Rule.byId("Valley"));
+        assertEquals(null, LrFinder.Rule.byId("slide"));
+    }
+
     @Test
     void aLossRisingFromTheStartFallsBackToATenthOfTheBestRate() {
         double[] rates = {1e-4, 1e-3, 1e-2, 1e-1};

@@ -80,7 +80,7 @@ class TrainingChoicesTest {
         // lr-find on the same images (with a separate validation folder the training split is all of data) and seed.
         LrFind.Result found = LrFind.run(new LrFind.Options(task.data(), task.weights().toString(), null, cfg,
                 LrFinder.Settings.defaults(8), PRESET, 2, false, false), quiet());
-        double suggested = found.sweep().suggestedLr();
+        double suggested = LearningRate.DEFAULT_RULE.pick(found.sweep().rates(), found.sweep().losses()).getAsDouble();
 
         Path auto = tmp.resolve("auto-lr");
         TrainingRun.Outcome o = run(auto).validation(val).config(cfg).learningRate(LearningRate.auto()).build()
@@ -96,7 +96,8 @@ class TrainingChoicesTest {
         assertEquals(10, lrFinder.get("end").getAsDouble(), 0.0);
         assertEquals(100, lrFinder.get("steps").getAsInt());
         assertEquals(found.sweep().rates().length, lrFinder.get("stepsRun").getAsInt());
-        assertEquals(LearningRate.Suggestion.RULE, lrFinder.get("rule").getAsString());
+        assertEquals(LearningRate.DEFAULT_RULE.id(), lrFinder.get("rule").getAsString());
+        assertEquals(LearningRate.DEFAULT_RULE.description(), lrFinder.get("ruleDescription").getAsString());
         assertEquals(suggested, info.getAsJsonObject("hyperParameters").get("lr").getAsDouble(), 0.0);
         String report = Files.readString(auto.resolve("report.html"), StandardCharsets.UTF_8);
         assertTrue(report.contains("suggested by the LR finder"), "the report says where the rate came from");
@@ -131,24 +132,52 @@ class TrainingChoicesTest {
         double[] rising = {1.0, 1.1, 1.3, 1.6, 2.0};
         LrFinder.Result sweep = new LrFinder.Result(rates, rising, rising, LrFinder.suggest(rates, rising), false);
         dev.ferry.FerryException e = assertThrows(dev.ferry.FerryException.class,
-                () -> LearningRate.Suggestion.of(sweep, new LrFinder.Settings(1e-4, 1, 5, 8), 24, 0.01));
+                () -> LearningRate.Suggestion.of(sweep, new LrFinder.Settings(1e-4, 1, 5, 8), 24, 0.01, LrFinder.Rule.STEEPEST));
         assertEquals("the learning-rate finder found no rate where the loss falls (5 rates from 1.0e-04 to 1.0e+00); "
                 + "give lr as a number instead, e.g. 0.01", e.getMessage());
+        // Every rule refuses a curve that only rises.
+        for (LrFinder.Rule r : LrFinder.Rule.values()) {
+            assertTrue(r.pick(rates, rising).isEmpty(), r.id());
+        }
         // A falling stretch gives its steepest point.
         double[] falling = {2.0, 1.9, 1.2, 1.1, 3.0};
         LearningRate.Suggestion s = LearningRate.Suggestion.of(new LrFinder.Result(rates, falling, falling, 0, false),
-                new LrFinder.Settings(1e-4, 1, 5, 8), 24, 0.01);
+                new LrFinder.Settings(1e-4, 1, 5, 8), 24, 0.01, LrFinder.Rule.STEEPEST);
         assertEquals(LrFinder.suggest(rates, falling), s.rate(), 0.0);
         assertEquals(s, LearningRate.Suggestion.fromJson(new com.google.gson.Gson().fromJson(
                 new com.google.gson.Gson().toJson(s.toJson()), java.util.Map.class)));
+        // The other rules on the same curve: the minimum (1.1 at 1e-1) over ten; the longest falling run
+        // 2.0 > 1.9 > 1.2 > 1.1 ends at point 3, starts (fastai's arithmetic) at 3 - 4 = -1, and half-way
+        // in is -1 + floor(4/3) + floor(4/6) = 0.
+        LearningRate.Suggestion m = LearningRate.Suggestion.of(new LrFinder.Result(rates, falling, falling, 0, false),
+                new LrFinder.Settings(1e-4, 1, 5, 8), 24, 0.01, LrFinder.Rule.MINIMUM);
+        assertEquals(1e-2, m.rate(), 1e-18);
+        assertEquals(m, LearningRate.Suggestion.fromJson(new com.google.gson.Gson().fromJson(
+                new com.google.gson.Gson().toJson(m.toJson()), java.util.Map.class)));
+        assertEquals(1e-4, LrFinder.Rule.VALLEY.pick(rates, falling).getAsDouble(), 0.0);
+        // Within a factor 10 of the strategy's default: no warning; beyond it, one naming both rates.
+        assertNull(m.farFrom(0.01));
+        assertNull(m.farFrom(0.1));
+        LearningRate.Suggestion low = new LearningRate.Suggestion(2e-4, 1e-7, 10, 100, 100, 20, 80, LrFinder.Rule.MINIMUM);
+        assertEquals("the finder's rate 2.00e-04 is 100x below the strategy's default 0.02, which was chosen across many tasks; "
+                + "compare with a run at the default", low.farFrom(0.02));
+        assertTrue(new LearningRate.Suggestion(0.5, 1e-7, 10, 100, 100, 20, 80, LrFinder.Rule.MINIMUM).farFrom(0.02)
+                .startsWith("the finder's rate 5.00e-01 is 25x above"));
     }
 
     @Test
     void autoStrategyKeepsTheCandidateWithTheHigherValidationAccuracy() throws IOException {
         TrainConfig fe = TrainConfig.defaults(new Strategy.FeatureExtract(1, true)).withEpochs(4).withBatchSize(8);
         TrainConfig ft = TrainConfig.defaults(new Strategy.FineTune(0.1)).withEpochs(5).withBatchSize(8);
-        AutoStrategy candidates = new AutoStrategy(fe, ft);
-        assertEquals(3, candidates.trialEpochs(), "a third of 5, at least 3");
+        assertEquals(5, new AutoStrategy(fe, ft).trialEpochs(), "by default the whole recipe");
+        assertEquals(3, new AutoStrategy(fe, ft, 0.5).trialEpochs(), "half of 5 is 2, raised to at least 3");
+        assertEquals(10, new AutoStrategy(fe, ft.withEpochs(30), 1 / 3.0).trialEpochs(), "a third of 30, rounded down");
+        assertEquals(7, new AutoStrategy(fe, ft.withEpochs(30), 0.25).trialEpochs(), "7.5 rounded down");
+        for (double bad : new double[] {0, -0.5, 1.5, Double.NaN}) {
+            InputException e = assertThrows(InputException.class, () -> new AutoStrategy(fe, ft, bad));
+            assertEquals("trialFraction must be in (0, 1] (1: the whole fine-tuning recipe), got " + bad, e.getMessage());
+        }
+        AutoStrategy candidates = new AutoStrategy(fe, ft, 0.5);
         Path out = tmp.resolve("auto-strategy");
         TrainingRun.Outcome o = run(out).validationSplit(0.25).autoStrategy(candidates).build().run(TrainListener.NONE, quiet());
 
