@@ -137,12 +137,11 @@ public record TrainConfig(
     /**
      * Defaults per strategy. Fine-tune's and feature-extract's are the recipes whose worst task was
      * best on ferry's transfer benchmark (docs/TRANSFER.md: seven target tasks from two source
-     * networks, three seeds): fine-tune trains every layer at one rate, 0.02 one-cycle, batch 20,
+     * networks, five to ten seeds): fine-tune trains every layer at one rate, 0.02 one-cycle, batch 20,
      * 30 epochs, no label smoothing; the earlier default (0.01, backbone x0.1, batch 32, 20 epochs,
      * smoothing 0.1) lost by up to 62 points on tasks far from the pretraining data.
      * Feature-extract trains its head at 0.1 (was 0.05), cosine, batch 32, 30 epochs, smoothing
-     * 0.1: at eight seeds, the recipe of the smallest worst gap among five, 1.2 points better on the
-     * mean. Unfreeze-from and two-stage take fine-tune's (not benchmarked on their own); scratch
+     * 0.1: at ten seeds, the recipe of the smallest worst gap among five, better on the mean. Unfreeze-from and two-stage take fine-tune's (not benchmarked on their own); scratch
      * keeps the values it had (the baseline, not a transfer recipe).
      */
     public static TrainConfig defaults(Strategy strategy) {

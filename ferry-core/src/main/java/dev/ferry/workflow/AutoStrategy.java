@@ -101,11 +101,13 @@ public record AutoStrategy(TrainConfig featureExtract, TrainConfig fineTune, dou
 
         /** For people: which was kept and why. */
         public String line() {
+            String trial = fineTuneEpochs == fineTuneRecipeEpochs
+                    ? String.format(Locale.ROOT, "%d epochs, its whole recipe", fineTuneEpochs)
+                    : String.format(Locale.ROOT, "a trial of %d of its %d epochs", fineTuneEpochs, fineTuneRecipeEpochs);
             return String.format(Locale.ROOT,
                     "%s kept: validation accuracy %.4f for feature-extract (%d epochs, its whole recipe) against %.4f for "
-                            + "fine-tune (a trial of %d of its %d epochs); %s; the kept one then trained with its full recipe",
-                    chosen, featureExtractAccuracy, featureExtractEpochs, fineTuneAccuracy, fineTuneEpochs,
-                    fineTuneRecipeEpochs, RULE);
+                            + "fine-tune (%s); %s; the kept one then trained with its full recipe",
+                    chosen, featureExtractAccuracy, featureExtractEpochs, fineTuneAccuracy, trial, RULE);
         }
 
         /** As {@code model.json} records it. */

@@ -177,6 +177,12 @@ class TrainingChoicesTest {
             InputException e = assertThrows(InputException.class, () -> new AutoStrategy(fe, ft, bad));
             assertEquals("trialFraction must be in (0, 1] (1: the whole fine-tuning recipe), got " + bad, e.getMessage());
         }
+        assertEquals("fine-tune kept: validation accuracy 0.5000 for feature-extract (30 epochs, its whole recipe) against "
+                + "0.7500 for fine-tune (30 epochs, its whole recipe); " + AutoStrategy.RULE
+                + "; the kept one then trained with its full recipe", AutoStrategy.Choice.decide(0.5, 30, 0.75, 30, 30).line());
+        assertEquals("feature-extract kept: validation accuracy 0.7500 for feature-extract (30 epochs, its whole recipe) against "
+                + "0.7500 for fine-tune (a trial of 10 of its 30 epochs); " + AutoStrategy.RULE
+                + "; the kept one then trained with its full recipe", AutoStrategy.Choice.decide(0.75, 30, 0.75, 10, 30).line());
         AutoStrategy candidates = new AutoStrategy(fe, ft, 0.5);
         Path out = tmp.resolve("auto-strategy");
         TrainingRun.Outcome o = run(out).validationSplit(0.25).autoStrategy(candidates).build().run(TrainListener.NONE, quiet());
