@@ -117,10 +117,7 @@ public final class LrFindCommand extends FerryCommand {
         o.put("suggestedLr", result.suggestedLr());
         // Every rule's reading of the same curve (null where a rule has nothing to suggest), as --lr auto:RULE would use it.
         Map<String, Object> byRule = new LinkedHashMap<>();
-        for (LrFinder.Rule r : LrFinder.Rule.values()) {
-            java.util.OptionalDouble v = r.pick(result.rates(), result.losses());
-            byRule.put(r.id(), v.isPresent() ? v.getAsDouble() : null);
-        }
+        result.byRule().forEach((r, v) -> byRule.put(r.id(), v.isPresent() ? v.getAsDouble() : null));
         o.put("rules", byRule);
         o.put("rates", result.rates());
         o.put("losses", result.losses());

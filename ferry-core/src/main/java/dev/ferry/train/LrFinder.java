@@ -99,7 +99,17 @@ public final class LrFinder {
      * @param suggestedLr the suggested rate (see {@link #suggest})
      * @param stoppedEarly the loss diverged before the last rate
      */
-    public record Result(double[] rates, double[] losses, double[] rawLosses, double suggestedLr, boolean stoppedEarly) {}
+    public record Result(double[] rates, double[] losses, double[] rawLosses, double suggestedLr, boolean stoppedEarly) {
+
+        /** Every {@link Rule}'s reading of this curve, in the rules' order (empty where a rule has nothing to suggest). */
+        public Map<Rule, OptionalDouble> byRule() {
+            Map<Rule, OptionalDouble> m = new java.util.EnumMap<>(Rule.class);
+            for (Rule r : Rule.values()) {
+                m.put(r, r.pick(rates, losses));
+            }
+            return m;
+        }
+    }
 
     /** Progress of the sweep. */
     public interface Listener {
@@ -233,10 +243,8 @@ public final class LrFinder {
      * @param losses the smoothed loss at each rate
      */
     public static OptionalDouble steepestDescent(double[] rates, double[] losses) {
+        requireCurve(rates, losses);
         int n = rates.length;
-        if (n < 2 || losses.length != n) {
-            throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + n + " and " + losses.length);
-        }
         int min = lowest(losses);
         double[] slope = gradient(rates, losses);
         int from = Math.min(Math.min(n / 10, 10), min);
@@ -304,10 +312,7 @@ public final class LrFinder {
          * @param losses the smoothed loss at each rate
          */
         public OptionalDouble pick(double[] rates, double[] losses) {
-            if (rates.length < 2 || losses.length != rates.length) {
-                throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + rates.length + " and "
-                        + losses.length);
-            }
+            requireCurve(rates, losses);
             return switch (this) {
                 case STEEPEST -> steepestDescent(rates, losses);
                 case MINIMUM -> {
@@ -340,10 +345,17 @@ public final class LrFinder {
         if (run[end] < 2) {
             return OptionalDouble.empty();
         }
-        int sections = (end - start) / 3;
-        // fastai: int(sections) + int(sections / 2) with sections a float; the same with integers.
-        int idx = start + sections + (int) Math.floor((end - start) / 3.0 / 2);
+        // fastai: int(d / 3) + int(d / 3 / 2) in floats; for d >= 0 the integer divisions d / 3 + d / 6.
+        int d = end - start;
+        int idx = start + d / 3 + d / 6;
         return OptionalDouble.of(rates[Math.max(0, Math.min(n - 1, idx))]);
+    }
+
+    private static void requireCurve(double[] rates, double[] losses) {
+        if (rates.length < 2 || losses.length != rates.length) {
+            throw new IllegalArgumentException("need at least 2 rates with one loss each, got " + rates.length + " and "
+                    + losses.length);
+        }
     }
 
     /** The index of the lowest loss (the first, on ties). */

@@ -141,8 +141,9 @@ public record TrainConfig(
      * 30 epochs, no label smoothing; the earlier default (0.01, backbone x0.1, batch 32, 20 epochs,
      * smoothing 0.1) lost by up to 62 points on tasks far from the pretraining data.
      * Feature-extract trains its head at 0.1 (was 0.05), cosine, batch 32, 30 epochs, smoothing
-     * 0.1: at ten seeds, the recipe of the smallest worst gap among five, better on the mean. Unfreeze-from and two-stage take fine-tune's (not benchmarked on their own); scratch
-     * keeps the values it had (the baseline, not a transfer recipe).
+     * 0.1: at ten seeds, the recipe of the smallest worst gap among five, better on the mean.
+     * Unfreeze-from and two-stage take fine-tune's (not benchmarked on their own); scratch keeps
+     * the values it had (the baseline, not a transfer recipe).
      */
     public static TrainConfig defaults(Strategy strategy) {
         if (strategy instanceof Strategy.FeatureExtract) {
