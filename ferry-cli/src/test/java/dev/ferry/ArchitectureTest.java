@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layers the package-info files describe, checked on the compiled classes: no package cycle,
- * no edge upwards, nothing imports the command line, picocli only in it, the model knows no
+ * no edge upwards, nothing imports the command line, picocli only in it, Jetty only in the server, the model knows no
  * images or training, the data knows no network.
  */
 class ArchitectureTest {
@@ -42,20 +42,25 @@ class ArchitectureTest {
                         .layer("train").definedBy("dev.ferry.train..")
                         .layer("workflow").definedBy("dev.ferry.workflow..")
                         .layer("demo").definedBy("dev.ferry.demo..")
+                        .layer("serve").definedBy("dev.ferry.serve..")
                         .layer("bench").definedBy("dev.ferry.bench..")
                         .layer("cli").definedBy("dev.ferry.cli..")
                         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                         .whereLayer("demo").mayOnlyBeAccessedByLayers("cli")
                         .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
-                        .whereLayer("workflow").mayOnlyBeAccessedByLayers("demo", "bench", "cli")
-                        .whereLayer("train").mayOnlyBeAccessedByLayers("workflow", "demo", "bench", "cli")
-                        .whereLayer("eval").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "cli")
+                        .whereLayer("serve").mayOnlyBeAccessedByLayers("cli")
+                        .whereLayer("workflow").mayOnlyBeAccessedByLayers("demo", "bench", "serve", "cli")
+                        .whereLayer("train").mayOnlyBeAccessedByLayers("workflow", "demo", "bench", "serve", "cli")
+                        .whereLayer("eval").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "serve", "cli")
                         .whereLayer("weights").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "cli")
-                        .whereLayer("model").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "cli")
-                        .whereLayer("data").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "cli"),
+                        .whereLayer("model").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "serve", "cli")
+                        .whereLayer("data").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "serve", "cli"),
                 noClasses().that().resideOutsideOfPackage("dev.ferry.cli..")
                         .should().dependOnClassesThat().resideInAPackage("picocli..")
                         .because("only the command line knows its parser"),
+                noClasses().that().resideOutsideOfPackage("dev.ferry.serve..")
+                        .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "io.prometheus..")
+                        .because("only the server knows its HTTP library and its metrics"),
                 noClasses().that().resideInAPackage("dev.ferry.model..")
                         .should().dependOnClassesThat().resideInAnyPackage("javax.imageio..", "java.awt..")
                         .because("the network knows tensors, not images"),

@@ -7,7 +7,8 @@
  *
  * <p>The layers, bottom to top (each may use the ones below it, never one above; a test keeps it
  * so): {@code platform}; {@code data}, {@code model}; {@code weights}; {@code eval}; {@code train};
- * {@code workflow}; then the front ends {@code demo}, {@code bench} and {@code cli}. Nothing imports {@code cli}.
+ * {@code workflow}; then the front ends {@code demo}, {@code bench}, {@code serve} (its own module,
+ * ferry-serve, used only by {@code cli}) and {@code cli}. Nothing imports {@code cli}.
  * This package uses only the JDK.
  */
 package dev.ferry;

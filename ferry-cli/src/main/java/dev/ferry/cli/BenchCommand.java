@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
+        subcommands = {BenchServeCommand.class},
         description = {
             "Measure ferry on this machine: GEMM rate, inference and training-step images/s, peak RSS,",
             "folder prediction images/s (decoding included) and the feature-extraction transfer time with",

@@ -1,8 +1,6 @@
 package dev.ferry.cli;
 
 import dev.ferry.workflow.Predict;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.ferry.InputException;
 import dev.ferry.data.BadImage;
 import dev.ferry.platform.AtomicFiles;
@@ -13,11 +11,8 @@ import dev.ferry.train.Pretrained;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,8 +35,6 @@ import picocli.CommandLine.Parameters;
                     + "are still predicted; the exit code is then 1 (2 if no image could be read)."
         })
 public final class PredictCommand extends FerryCommand {
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-
     @CommandLine.Mixin
     TtaOption tta = new TtaOption();
 
@@ -149,23 +142,7 @@ public final class PredictCommand extends FerryCommand {
     }
 
     static String json(List<Predictor.Prediction> predictions) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Predictor.Prediction p : predictions) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("image", p.image().toString());
-            List<Map<String, Object>> top = new ArrayList<>();
-            for (Predictor.Top t : p.top()) {
-                Map<String, Object> c = new LinkedHashMap<>();
-                c.put("index", t.index());
-                c.put("label", t.label());
-                // A Float, so that JSON carries the shortest decimal that reads back as the same float.
-                c.put("probability", t.probability());
-                top.add(c);
-            }
-            row.put("top", top);
-            rows.add(row);
-        }
-        return GSON.toJson(rows);
+        return dev.ferry.workflow.PredictionJson.toJson(predictions);
     }
 
     static String csv(List<Predictor.Prediction> predictions) {

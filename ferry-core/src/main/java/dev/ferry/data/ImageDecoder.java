@@ -148,6 +148,23 @@ public final class ImageDecoder {
      * @throws BadImageException if the bytes are not a decodable image
      */
     public static RgbImage decode(byte[] data, Path path, boolean exifTranspose) {
+        return decode(data, path, exifTranspose, MAX_PIXELS);
+    }
+
+    /**
+     * As {@link #decode(byte[], Path, boolean)}, with a pixel limit of the caller's below Pillow's:
+     * a server that decodes what strangers send bounds the memory one image may take (3 bytes a
+     * pixel, and more while decoding). The limit is checked from the header, before any pixel is
+     * decoded.
+     *
+     * @param maxPixels the most pixels (width x height, a GIF's canvas) accepted, at most
+     *     {@link #MAX_PIXELS}
+     * @throws BadImageException if the bytes are not a decodable image or it has more pixels
+     */
+    public static RgbImage decode(byte[] data, Path path, boolean exifTranspose, long maxPixels) {
+        if (maxPixels < 1 || maxPixels > MAX_PIXELS) {
+            throw new IllegalArgumentException("the pixel limit must be in [1, " + MAX_PIXELS + "], got " + maxPixels);
+        }
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(path, "path");
         if (data.length == 0) {
@@ -159,7 +176,8 @@ public final class ImageDecoder {
                     "not an image (content is not JPEG, PNG, BMP, GIF, WebP or TIFF)", null);
         }
         try {
-            RgbImage image = format == ImageFormat.JPEG ? decodeJpeg(data, path) : decodeOther(data, format, path);
+            RgbImage image = format == ImageFormat.JPEG ? decodeJpeg(data, path, maxPixels)
+                    : decodeOther(data, format, path, maxPixels);
             // Pillow turns a TIFF upright on load (torchvision's loader included); other formats
             // only when asked, as ImageOps.exif_transpose.
             boolean turn = exifTranspose || format == ImageFormat.TIFF;
@@ -190,7 +208,7 @@ public final class ImageDecoder {
 
     // ---------------------------------------------------------------------------------------
 
-    private static RgbImage decodeJpeg(byte[] data, Path path) throws IOException {
+    private static RgbImage decodeJpeg(byte[] data, Path path, long maxPixels) throws IOException {
         JpegHeader header;
         try {
             header = JpegHeader.parse(data);
@@ -212,7 +230,7 @@ public final class ImageDecoder {
             throw bad(path, BadImage.Kind.UNSUPPORTED, "JPEG frame header gives no image size ("
                     + header.width() + "x" + header.height() + ")", null);
         }
-        checkPixelCount(path, header.width(), header.height());
+        checkPixelCount(path, header.width(), header.height(), maxPixels);
 
         ImageReader reader = reader(ImageFormat.JPEG);
         List<String> warnings = new ArrayList<>();
@@ -358,7 +376,7 @@ public final class ImageDecoder {
         return v < 0 ? 0 : Math.min(v, 255);
     }
 
-    private static RgbImage decodeOther(byte[] data, ImageFormat format, Path path) throws IOException {
+    private static RgbImage decodeOther(byte[] data, ImageFormat format, Path path, long maxPixels) throws IOException {
         if (format == ImageFormat.WEBP) {
             // TwelveMonkeys decodes a cut-off lossless WebP without complaint (zero-filled);
             // libwebp, and so Pillow, refuses it. The RIFF header states the full length.
@@ -380,9 +398,9 @@ public final class ImageDecoder {
             GifPlacement gif = null;
             if (format == ImageFormat.GIF) {
                 gif = GifPlacement.of(reader, width, height);
-                checkPixelCount(path, gif.canvasWidth(), gif.canvasHeight());
+                checkPixelCount(path, gif.canvasWidth(), gif.canvasHeight(), maxPixels);
             } else {
-                checkPixelCount(path, width, height);
+                checkPixelCount(path, width, height, maxPixels);
             }
             BufferedImage image = reader.read(0, null);
             failOnTruncation(path, warnings, format);
@@ -409,10 +427,15 @@ public final class ImageDecoder {
 
     /** Throws TOO_LARGE above {@link #MAX_PIXELS}. */
     static void checkPixelCount(Path path, long width, long height) {
+        checkPixelCount(path, width, height, MAX_PIXELS);
+    }
+
+    /** Throws TOO_LARGE above {@code maxPixels}. */
+    static void checkPixelCount(Path path, long width, long height, long maxPixels) {
         long pixels = width * height;
-        if (pixels > MAX_PIXELS) {
+        if (pixels > maxPixels) {
             throw bad(path, BadImage.Kind.TOO_LARGE, "image is " + width + "x" + height + " = " + pixels
-                    + " pixels, over the limit of " + MAX_PIXELS + " (possible decompression bomb)", null);
+                    + " pixels, over the limit of " + maxPixels + " (possible decompression bomb)", null);
         }
     }
 
