@@ -44,4 +44,22 @@ public class FerryException extends RuntimeException {
     public String render(Function<? super Setting, String> names) {
         return template.render(names);
     }
+
+    /**
+     * The innermost non-blank message of {@code e}'s cause chain on one line (the class name when
+     * there is none): for libraries that wrap the informative message ("Unexpected end of ZLIB
+     * input") in general ones.
+     */
+    public static String innermostMessage(Throwable e) {
+        Throwable t = e;
+        String message = null;
+        while (t != null) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+            t = t.getCause() == t ? null : t.getCause();
+        }
+        String text = message == null ? e.getClass().getSimpleName() : message;
+        return text.replace('\n', ' ').replace('\r', ' ').strip();
+    }
 }

@@ -12,7 +12,6 @@ import dev.ferry.model.ResNetConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,21 +202,10 @@ public final class BenchRunner {
 
     /** The command line that runs one case in a child JVM. */
     List<String> childCommand(BenchCase c, BenchOptions options) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // A debugger or agent would clash with the parent's (same port) or skew the timing.
-            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp")
-                    && !arg.startsWith("-Xdebug")) {
-                cmd.add(arg);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(MAIN_CLASS);
-        cmd.add("bench");
-        cmd.addAll(caseArguments(options, c));
-        return cmd;
+        List<String> args = new ArrayList<>();
+        args.add("bench");
+        args.addAll(caseArguments(options, c));
+        return ServeBench.javaCommand(MAIN_CLASS, args);
     }
 
     /** The {@code ferry bench} arguments that make a child run case {@code c} with these options. */

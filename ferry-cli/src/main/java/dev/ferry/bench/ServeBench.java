@@ -625,7 +625,10 @@ public final class ServeBench {
         return javaCommand(MAIN_CLASS, args);
     }
 
-    /** {@code java} with this JVM's options and class path, running {@code mainClass} with {@code args}. */
+    /**
+     * {@code java} with this JVM's options and class path, running {@code mainClass} with {@code args}:
+     * how every benchmark child is started.
+     */
     static List<String> javaCommand(String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

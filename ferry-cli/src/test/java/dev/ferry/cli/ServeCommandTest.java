@@ -141,20 +141,6 @@ class ServeCommandTest {
                         JsonParser.parseString(r.body()).getAsJsonArray().get(0).getAsJsonObject().get("top"), images.get(i).toString());
             }
 
-            // Requests surely in flight when the signal comes: their headers and half their
-            // bodies are sent, the rest only after SIGTERM.
-            byte[] image = Files.readAllBytes(images.get(0));
-            List<Socket> half = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                Socket sock = new Socket(s.uri().getHost(), s.uri().getPort());
-                sock.setSoTimeout(30_000);
-                OutputStream out = sock.getOutputStream();
-                out.write(("POST /predict/m?top_k=3 HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: " + image.length
-                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(image, 0, image.length / 2);
-                out.flush();
-                half.add(sock);
-            }
             // And concurrent clients at full speed throughout.
             AtomicInteger ok = new AtomicInteger();
             AtomicInteger wrong = new AtomicInteger();
@@ -178,9 +164,23 @@ class ServeCommandTest {
                 }));
             }
             Thread.sleep(1000);
+            // Requests surely in flight when the signal comes: their headers and half their
+            // bodies are sent, the rest only after SIGTERM.
+            byte[] image = Files.readAllBytes(images.get(0));
+            List<Socket> half = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Socket sock = new Socket(s.uri().getHost(), s.uri().getPort());
+                sock.setSoTimeout(30_000);
+                OutputStream out = sock.getOutputStream();
+                out.write(("POST /predict/m?top_k=3 HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: " + image.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(image, 0, image.length / 2);
+                out.flush();
+                half.add(sock);
+            }
             // SIGTERM through the handle: Process.destroy would also close our end of its output.
             s.process().toHandle().destroy();
-            Thread.sleep(500);
+            Thread.sleep(300);
             for (Socket sock : half) {
                 sock.getOutputStream().write(image, image.length / 2, image.length - image.length / 2);
                 sock.getOutputStream().flush();

@@ -478,16 +478,7 @@ public final class ImageDecoder {
 
     private static String describe(Throwable e) {
         // The innermost message is usually the informative one ("Unexpected end of ZLIB input").
-        Throwable t = e;
-        String message = null;
-        while (t != null) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                message = t.getMessage();
-            }
-            t = t.getCause() == t ? null : t.getCause();
-        }
-        String text = message == null ? e.getClass().getSimpleName() : message;
-        return text.replace('\n', ' ').replace('\r', ' ').strip();
+        return dev.ferry.FerryException.innermostMessage(e);
     }
 
     private static BadImageException bad(Path path, BadImage.Kind kind, String reason, Throwable cause) {

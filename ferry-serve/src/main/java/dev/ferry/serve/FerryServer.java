@@ -42,6 +42,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class FerryServer implements AutoCloseable {
     private static final String PAGE = "page/index.html";
+    /** See where it is set. */
+    static final long SHUTDOWN_IDLE_MS = 3_000;
 
     private final Server server;
     private final ServerConnector connector;
@@ -107,9 +109,11 @@ public final class FerryServer implements AutoCloseable {
         FerryServer[] self = new FerryServer[1];
         Routes routes = new Routes(o, view, decode, metrics, () -> self[0] != null && self[0].ready, page());
         GracefulHandler graceful = new GracefulHandler(routes);
-        // While stopping, Jetty drops connections idle for this long (1 s by default): a client
-        // still uploading its image when the stop begins gets time to finish and be answered.
-        graceful.setShutdownIdleTimeout(10_000);
+        // While stopping, Jetty closes connections once idle for this long (1 s by default): long
+        // enough for a client still uploading its image when the stop begins to go on and be
+        // answered, short enough that an idle keep-alive connection (a browser tab, a pooled
+        // client) holds the stop up for no more than that.
+        graceful.setShutdownIdleTimeout(SHUTDOWN_IDLE_MS);
         server.setHandler(graceful);
         server.setErrorHandler(FerryServer::jettyError);
         // Long enough for a request in flight to meet its own timeout.

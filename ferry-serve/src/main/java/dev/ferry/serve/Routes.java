@@ -579,15 +579,7 @@ final class Routes extends Handler.Abstract {
     }
 
     static String describe(Throwable e) {
-        Throwable t = e;
-        String message = null;
-        while (t != null) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                message = t.getMessage();
-            }
-            t = t.getCause() == t ? null : t.getCause();
-        }
-        return Answer.oneLine(message == null ? e.getClass().getSimpleName() : message);
+        return Answer.oneLine(dev.ferry.FerryException.innermostMessage(e));
     }
 
     private static byte[] sha256(String s) {
