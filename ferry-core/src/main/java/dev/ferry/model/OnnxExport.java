@@ -41,11 +41,50 @@ public final class OnnxExport {
     public static final String FEATURES = "features";
     /** Name of the logits output. */
     public static final String LOGITS = "logits";
-    private static final int OPSET = 17;
-    private static final int IR_VERSION = 8;
+    /** Name of the optional probabilities output ({@link Settings#temperature()}). */
+    public static final String PROBABILITIES = "probabilities";
+    /** The opsets an export may target: every operator used is unchanged across them. */
+    public static final int MIN_OPSET = 13;
+    /** See {@link #MIN_OPSET}; 17 is the newest that ONNX 1.12's checker (Debian's) verifies. */
+    public static final int MAX_OPSET = 17;
     private static final int FLOAT = 1;
 
+    /**
+     * How a model is exported.
+     *
+     * @param opset the ONNX opset, {@value #MIN_OPSET} to {@value #MAX_OPSET}
+     * @param foldBn whether BatchNorm is folded into the convolutions (what ferry's engine runs);
+     *     otherwise each convolution is followed by a {@code BatchNormalization} node under
+     *     torchvision's parameter names, the graph torch.onnx.export writes in eval mode
+     * @param dynamicBatch whether the batch dimension is free ({@code N}); otherwise 1
+     * @param size the input's height and width, or 0 for free dimensions {@code H} and {@code W}
+     * @param temperature with a value, a {@value #PROBABILITIES} output: the softmax of the logits
+     *     divided by it (a trained model's calibration, 1 for none); null for none
+     * @param metadata the model's metadata properties (class names, preset, ...)
+     */
+    public record Settings(int opset, boolean foldBn, boolean dynamicBatch, int size, Double temperature,
+                           java.util.Map<String, String> metadata) {
+        public Settings {
+            if (opset < MIN_OPSET || opset > MAX_OPSET) {
+                throw new IllegalArgumentException("the ONNX opset must be in [" + MIN_OPSET + ", " + MAX_OPSET + "], got " + opset);
+            }
+            if (size < 0) {
+                throw new IllegalArgumentException("the input size must be 0 (free) or positive, got " + size);
+            }
+            if (temperature != null && !(temperature > 0 && Double.isFinite(temperature))) {
+                throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
+            }
+            metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+        }
+
+        /** What ferry's own engine loads: folded, every dimension free, no softmax, no metadata. */
+        public static Settings engine() {
+            return new Settings(MAX_OPSET, true, true, 0, null, java.util.Map.of());
+        }
+    }
+
     private final Function<String, float[]> values;
+    private final Settings settings;
     private final List<Pb> nodes = new ArrayList<>();
     /** The initializers in graph order; their values are computed only when written. */
     private final List<Initializer> initializers = new ArrayList<>();
@@ -75,8 +114,9 @@ public final class OnnxExport {
     }
     private int counter;
 
-    private OnnxExport(Function<String, float[]> values) {
+    private OnnxExport(Function<String, float[]> values, Settings settings) {
         this.values = values;
+        this.settings = settings;
     }
 
     /** The ONNX model of a live network's current weights and statistics, in memory. */
@@ -106,7 +146,17 @@ public final class OnnxExport {
      * @throws IllegalArgumentException if a value is missing or has the wrong length
      */
     public static void write(InferencePlan plan, Function<String, float[]> values, OutputStream out) throws IOException {
-        OnnxExport e = new OnnxExport(values);
+        write(plan, values, Settings.engine(), out);
+    }
+
+    /**
+     * Streams the ONNX model to {@code out} (not closed) as {@code settings} say.
+     *
+     * @throws IllegalArgumentException if a value is missing or has the wrong length
+     */
+    public static void write(InferencePlan plan, Function<String, float[]> values, Settings settings, OutputStream out)
+            throws IOException {
+        OnnxExport e = new OnnxExport(values, settings);
         e.build(plan);
         e.writeModel(plan.config(), out);
     }
@@ -126,6 +176,12 @@ public final class OnnxExport {
         String w = initializer(fc.key() + ".weight", new long[] {fc.out(), fc.in()}, () -> fc.weight(values));
         String b = initializer(fc.key() + ".bias", new long[] {fc.out()}, () -> fc.bias(values));
         nodes.add(node("Gemm", new String[] {FEATURES, w, b}, new String[] {LOGITS}, intAttr("transB", 1)));
+        if (settings.temperature() != null) {
+            double t = settings.temperature();
+            String temperature = initializer("temperature", new long[0], () -> new float[] {(float) t});
+            String scaled = node("Div", new String[] {LOGITS, temperature});
+            nodes.add(node("Softmax", new String[] {scaled}, new String[] {PROBABILITIES}, intAttr("axis", 1)));
+        }
     }
 
     /**
@@ -136,9 +192,15 @@ public final class OnnxExport {
         Pb small = new Pb();
         nodes.forEach(n -> small.message(1, n));
         small.string(2, "resnet");
-        small.message(11, valueInfo(INPUT, "N", 3L, "H", "W"));
-        small.message(12, valueInfo(FEATURES, "N", (long) config.featureDim()));
-        small.message(12, valueInfo(LOGITS, "N", (long) config.numClasses()));
+        Object batch = settings.dynamicBatch() ? "N" : (Object) 1L;
+        Object height = settings.size() > 0 ? (Object) (long) settings.size() : "H";
+        Object width = settings.size() > 0 ? (Object) (long) settings.size() : "W";
+        small.message(11, valueInfo(INPUT, batch, 3L, height, width));
+        small.message(12, valueInfo(FEATURES, batch, (long) config.featureDim()));
+        small.message(12, valueInfo(LOGITS, batch, (long) config.numClasses()));
+        if (settings.temperature() != null) {
+            small.message(12, valueInfo(PROBABILITIES, batch, (long) config.numClasses()));
+        }
         byte[] smallBytes = small.bytes();
         List<byte[]> headers = new ArrayList<>();
         long graphLength = smallBytes.length;
@@ -148,8 +210,9 @@ public final class OnnxExport {
             long tensorLength = h.length + init.count() * Float.BYTES;
             graphLength += varintSize(5L << 3 | 2) + varintSize(tensorLength) + tensorLength;
         }
-        Pb head = new Pb().varintField(1, IR_VERSION).string(2, "ferry")
-                .message(8, new Pb().string(1, "").varintField(2, OPSET));
+        // IR 7 goes with opsets up to 15, IR 8 with 16 and 17.
+        Pb head = new Pb().varintField(1, settings.opset() <= 15 ? 7 : 8).string(2, "ferry")
+                .message(8, new Pb().string(1, "").varintField(2, settings.opset()));
         head.tag(7, 2);
         head.varint(graphLength);
         OutputStream out = new BufferedOutputStream(sink, 1 << 16);
@@ -171,6 +234,10 @@ public final class OnnxExport {
             raw.asFloatBuffer().put(v);
             out.write(raw.array());
         }
+        // ModelProto.metadata_props (14), after the graph: field order is free in protobuf.
+        Pb meta = new Pb();
+        settings.metadata().forEach((k, v) -> meta.message(14, new Pb().string(1, k).string(2, v)));
+        out.write(meta.bytes());
         out.flush();
     }
 
@@ -195,21 +262,46 @@ public final class OnnxExport {
 
     /** A folded convolution, with ReLU when the plan says so; returns the output name. */
     private String conv(InferencePlan.Conv c, String x) {
-        // Folded when written: weight first, then the bias (the order initializers are written in).
-        InferencePlan.Folded[] folded = new InferencePlan.Folded[1];
-        String wName = initializer(c.conv() + ".weight", new long[] {c.out(), c.in(), c.kernel(), c.kernel()}, () -> {
-            folded[0] = c.fold(values);
-            return folded[0].weight();
-        });
-        String bName = initializer(c.bn() + ".bias.folded", new long[] {c.out()}, () -> {
-            float[] b = folded[0].bias();
-            folded[0] = null;
-            return b;
-        });
         int p = c.padding();
-        String y = node("Conv", new String[] {x, wName, bName}, ints("kernel_shape", c.kernel(), c.kernel()),
-                ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p));
+        Pb[] attrs = {ints("kernel_shape", c.kernel(), c.kernel()), ints("strides", c.stride(), c.stride()),
+                ints("pads", p, p, p, p)};
+        long[] wDims = {c.out(), c.in(), c.kernel(), c.kernel()};
+        String y;
+        if (settings.foldBn()) {
+            // Folded when written: weight first, then the bias (the order initializers are written in).
+            InferencePlan.Folded[] folded = new InferencePlan.Folded[1];
+            String wName = initializer(c.conv() + ".weight", wDims, () -> {
+                folded[0] = c.fold(values);
+                return folded[0].weight();
+            });
+            String bName = initializer(c.bn() + ".bias.folded", new long[] {c.out()}, () -> {
+                float[] b = folded[0].bias();
+                folded[0] = null;
+                return b;
+            });
+            y = node("Conv", new String[] {x, wName, bName}, attrs);
+        } else {
+            String wName = initializer(c.conv() + ".weight", wDims, () -> raw(c.conv() + ".weight", c.weightCount()));
+            String conv = node("Conv", new String[] {x, wName}, attrs);
+            String[] bn = new String[5];
+            bn[0] = conv;
+            String[] keys = {"weight", "bias", "running_mean", "running_var"};
+            for (int i = 0; i < 4; i++) {
+                String key = c.bn() + "." + keys[i];
+                bn[i + 1] = initializer(key, new long[] {c.out()}, () -> raw(key, c.out()));
+            }
+            y = node("BatchNormalization", bn, floatAttr("epsilon", BatchNorm2d.EPS));
+        }
         return c.relu() ? node("Relu", new String[] {y}) : y;
+    }
+
+    /** A state_dict value as it is, checked for its length. */
+    private float[] raw(String key, long count) {
+        float[] v = values.apply(key);
+        if (v == null || v.length != count) {
+            throw new IllegalArgumentException(key + ": " + (v == null ? "missing" : v.length + " values for " + count));
+        }
+        return v;
     }
 
     /** Registers a float initializer whose values are computed when the model is written. */
@@ -252,6 +344,17 @@ public final class OnnxExport {
     /** An INT attribute (AttributeProto type 2). */
     private static Pb intAttr(String name, long v) {
         return new Pb().string(1, name).varintField(20, 2).varintField(3, v);
+    }
+
+    /** A FLOAT attribute (AttributeProto type 1). */
+    private static Pb floatAttr(String name, float v) {
+        Pb a = new Pb().string(1, name).varintField(20, 1);
+        a.tag(2, 5);
+        int bits = Float.floatToIntBits(v);
+        for (int i = 0; i < 4; i++) {
+            a.out.write((bits >>> (8 * i)) & 0xFF);
+        }
+        return a;
     }
 
     /** A float tensor's ValueInfoProto; a String dimension is symbolic, a Long fixed. */
