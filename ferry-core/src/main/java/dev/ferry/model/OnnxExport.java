@@ -61,9 +61,16 @@ public final class OnnxExport {
      * @param temperature with a value, a {@value #PROBABILITIES} output: the softmax of the logits
      *     divided by it (a trained model's calibration, 1 for none); null for none
      * @param metadata the model's metadata properties (class names, preset, ...)
+     * @param activations float, observed (every activation an output, for calibration) or int8
      */
     public record Settings(int opset, boolean foldBn, boolean dynamicBatch, int size, Double temperature,
-                           java.util.Map<String, String> metadata) {
+                           java.util.Map<String, String> metadata, Activations activations) {
+        /** Float activations. */
+        public Settings(int opset, boolean foldBn, boolean dynamicBatch, int size, Double temperature,
+                        java.util.Map<String, String> metadata) {
+            this(opset, foldBn, dynamicBatch, size, temperature, metadata, new Float32());
+        }
+
         public Settings {
             if (opset < MIN_OPSET || opset > MAX_OPSET) {
                 throw new IllegalArgumentException("the ONNX opset must be in [" + MIN_OPSET + ", " + MAX_OPSET + "], got " + opset);
@@ -75,6 +82,20 @@ public final class OnnxExport {
                 throw new IllegalArgumentException("the temperature must be positive and finite, got " + temperature);
             }
             metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+            java.util.Objects.requireNonNull(activations, "activations");
+            if (!(activations instanceof Float32) && !foldBn) {
+                throw new IllegalArgumentException("int8 quantization and calibration work on the folded network");
+            }
+        }
+
+        /** These settings with every activation also an output. */
+        public Settings observing() {
+            return new Settings(opset, foldBn, dynamicBatch, size, temperature, metadata, new Observe());
+        }
+
+        /** These settings with int8 activations over {@code ranges}. */
+        public Settings int8(List<float[]> ranges) {
+            return new Settings(opset, foldBn, dynamicBatch, size, temperature, metadata, new Int8(ranges));
         }
 
         /** What ferry's own engine loads: folded, every dimension free, no softmax, no metadata. */
@@ -83,14 +104,53 @@ public final class OnnxExport {
         }
     }
 
+    /**
+     * What the activations are: the network's float ones, the same with each one also a graph
+     * output (named in {@link #observed}) for calibration, or quantized to uint8 between the
+     * convolutions as QuantizeLinear / DequantizeLinear pairs, the QDQ form ONNX Runtime fuses into
+     * integer kernels.
+     */
+    public sealed interface Activations permits Float32, Observe, Int8 {}
+
+    /** Float activations throughout. */
+    public record Float32() implements Activations {}
+
+    /** Float activations, each quantization point also an output ({@link #observedOutputs}). */
+    public record Observe() implements Activations {}
+
+    /**
+     * Static int8: each activation (in {@link #observedOutputs} order) quantized to uint8 over its
+     * calibrated range, each convolution's weights to int8, symmetric per output channel, its bias
+     * to int32; the head (pooling and fc) stays float.
+     *
+     * @param ranges the calibrated [min, max] of each activation, in order
+     */
+    public record Int8(List<float[]> ranges) implements Activations {
+        public Int8 {
+            ranges = List.copyOf(ranges);
+        }
+    }
+
     private final Function<String, float[]> values;
     private final Settings settings;
+    /** The quantization points' tensor names, in graph order. */
+    private final List<String> observed = new ArrayList<>();
+    /** For int8: the scale of each dequantized activation, by its tensor name. */
+    private final java.util.Map<String, Float> scaleOf = new java.util.HashMap<>();
     private final List<Pb> nodes = new ArrayList<>();
     /** The initializers in graph order; their values are computed only when written. */
     private final List<Initializer> initializers = new ArrayList<>();
 
-    /** A float TensorProto to be written: its name, dims and a way to compute its values. */
-    private record Initializer(String name, long[] dims, Supplier<float[]> values) {
+    /** ONNX TensorProto data types used here. */
+    private static final int UINT8 = 2;
+    private static final int INT8 = 3;
+    private static final int INT32 = 6;
+
+    /**
+     * A TensorProto to be written: its name, dims, data type and a way to compute its raw
+     * little-endian bytes.
+     */
+    private record Initializer(String name, long[] dims, int dataType, Supplier<byte[]> raw) {
         long count() {
             long n = 1;
             for (long d : dims) {
@@ -99,19 +159,24 @@ public final class OnnxExport {
             return n;
         }
 
+        long byteCount() {
+            return count() * (dataType == FLOAT || dataType == INT32 ? 4 : 1);
+        }
+
         /** TensorProto fields before the raw data: dims, data_type, name, raw_data's tag and length. */
         byte[] header() {
             Pb h = new Pb();
             for (long d : dims) {
                 h.varintField(1, d);
             }
-            h.varintField(2, FLOAT);
+            h.varintField(2, dataType);
             h.string(8, name);
             h.tag(9, 2);
-            h.varint(count() * Float.BYTES);
+            h.varint(byteCount());
             return h.bytes();
         }
     }
+
     private int counter;
 
     private OnnxExport(Function<String, float[]> values, Settings settings) {
@@ -162,10 +227,10 @@ public final class OnnxExport {
     }
 
     private void build(InferencePlan plan) {
-        String x = conv(plan.stem(), INPUT);
+        String x = conv(plan.stem(), act(INPUT));
         if (plan.maxPool()) {
-            x = node("MaxPool", new String[] {x}, ints("kernel_shape", 3, 3), ints("strides", 2, 2),
-                    ints("pads", 1, 1, 1, 1));
+            x = act(node("MaxPool", new String[] {x}, ints("kernel_shape", 3, 3), ints("strides", 2, 2),
+                    ints("pads", 1, 1, 1, 1)));
         }
         for (InferencePlan.Block block : plan.blocks()) {
             x = block(block, x);
@@ -201,13 +266,19 @@ public final class OnnxExport {
         if (settings.temperature() != null) {
             small.message(12, valueInfo(PROBABILITIES, batch, (long) config.numClasses()));
         }
+        if (settings.activations() instanceof Observe) {
+            for (String t : observed) {
+                // A float tensor of unstated shape.
+                small.message(12, new Pb().string(1, t).message(2, new Pb().message(1, new Pb().varintField(1, FLOAT))));
+            }
+        }
         byte[] smallBytes = small.bytes();
         List<byte[]> headers = new ArrayList<>();
         long graphLength = smallBytes.length;
         for (Initializer init : initializers) {
             byte[] h = init.header();
             headers.add(h);
-            long tensorLength = h.length + init.count() * Float.BYTES;
+            long tensorLength = h.length + init.byteCount();
             graphLength += varintSize(5L << 3 | 2) + varintSize(tensorLength) + tensorLength;
         }
         // IR 7 goes with opsets up to 15, IR 8 with 16 and 17.
@@ -223,16 +294,14 @@ public final class OnnxExport {
             byte[] h = headers.get(i);
             Pb field = new Pb();
             field.tag(5, 2);
-            field.varint(h.length + init.count() * Float.BYTES);
+            field.varint(h.length + init.byteCount());
             out.write(field.bytes());
             out.write(h);
-            float[] v = init.values().get();
-            if (v.length != init.count()) {
-                throw new IllegalStateException(init.name() + ": " + v.length + " values for " + init.count());
+            byte[] raw = init.raw().get();
+            if (raw.length != init.byteCount()) {
+                throw new IllegalStateException(init.name() + ": " + raw.length + " bytes for " + init.byteCount());
             }
-            ByteBuffer raw = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            raw.asFloatBuffer().put(v);
-            out.write(raw.array());
+            out.write(raw);
         }
         // ModelProto.metadata_props (14), after the graph: field order is free in protobuf.
         Pb meta = new Pb();
@@ -257,7 +326,7 @@ public final class OnnxExport {
             y = conv(c, y);
         }
         String identity = block.identity() ? x : conv(block.shortcut(), x);
-        return node("Relu", new String[] {node("Add", new String[] {y, identity})});
+        return act(node("Relu", new String[] {node("Add", new String[] {y, identity})}));
     }
 
     /** A folded convolution, with ReLU when the plan says so; returns the output name. */
@@ -267,6 +336,10 @@ public final class OnnxExport {
                 ints("pads", p, p, p, p)};
         long[] wDims = {c.out(), c.in(), c.kernel(), c.kernel()};
         String y;
+        if (settings.activations() instanceof Int8) {
+            y = int8Conv(c, x, attrs, wDims);
+            return act(c.relu() ? node("Relu", new String[] {y}) : y);
+        }
         if (settings.foldBn()) {
             // Folded when written: weight first, then the bias (the order initializers are written in).
             InferencePlan.Folded[] folded = new InferencePlan.Folded[1];
@@ -292,7 +365,100 @@ public final class OnnxExport {
             }
             y = node("BatchNormalization", bn, floatAttr("epsilon", BatchNorm2d.EPS));
         }
-        return c.relu() ? node("Relu", new String[] {y}) : y;
+        return act(c.relu() ? node("Relu", new String[] {y}) : y);
+    }
+
+    /**
+     * A quantization point: with observation the tensor becomes an output too; with int8 it goes
+     * through QuantizeLinear and DequantizeLinear over its calibrated range (uint8, the zero point
+     * where 0 falls, so a ReLU before it is exact and ONNX Runtime drops it).
+     */
+    private String act(String t) {
+        int k = observed.size();
+        observed.add(t);
+        if (!(settings.activations() instanceof Int8 q)) {
+            return t;
+        }
+        if (k >= q.ranges().size()) {
+            throw new IllegalArgumentException("int8: " + q.ranges().size() + " calibrated ranges for a network with more activations");
+        }
+        float lo = Math.min(0f, q.ranges().get(k)[0]);
+        float hi = Math.max(0f, q.ranges().get(k)[1]);
+        float scale = hi > lo ? (hi - lo) / 255f : 1e-8f;
+        int zp = Math.max(0, Math.min(255, Math.round(-lo / scale)));
+        String sName = rawInitializer("act" + k + ".scale", new long[0], FLOAT, () -> floats(scale));
+        String zName = rawInitializer("act" + k + ".zero_point", new long[0], UINT8, () -> new byte[] {(byte) zp});
+        String quantized = node("QuantizeLinear", new String[] {t, sName, zName});
+        String dq = node("DequantizeLinear", new String[] {quantized, sName, zName});
+        scaleOf.put(dq, scale);
+        return dq;
+    }
+
+    /** A folded convolution on a dequantized input: int8 weights per channel, an int32 bias. */
+    private String int8Conv(InferencePlan.Conv c, String x, Pb[] attrs, long[] wDims) {
+        Float inputScale = scaleOf.get(x);
+        if (inputScale == null) {
+            throw new IllegalStateException("int8: " + c.conv() + " has no quantized input");
+        }
+        int out = c.out();
+        float[] wScale = new float[out];
+        InferencePlan.Folded[] folded = new InferencePlan.Folded[1];
+        String w = rawInitializer(c.conv() + ".weight_quantized", wDims, INT8, () -> {
+            folded[0] = c.fold(values);
+            float[] fw = folded[0].weight();
+            int per = fw.length / out;
+            byte[] q = new byte[fw.length];
+            for (int o = 0; o < out; o++) {
+                float m = 0;
+                for (int j = 0; j < per; j++) {
+                    m = Math.max(m, Math.abs(fw[o * per + j]));
+                }
+                wScale[o] = m > 0 ? m / 127f : 1e-8f;
+                for (int j = 0; j < per; j++) {
+                    q[o * per + j] = (byte) Math.max(-127, Math.min(127, Math.round(fw[o * per + j] / wScale[o])));
+                }
+            }
+            return q;
+        });
+        String ws = rawInitializer(c.conv() + ".weight_scale", new long[] {out}, FLOAT, () -> floats(wScale));
+        String wz = rawInitializer(c.conv() + ".weight_zero_point", new long[] {out}, INT8, () -> new byte[out]);
+        String b = rawInitializer(c.bn() + ".bias_quantized", new long[] {out}, INT32, () -> {
+            float[] fb = folded[0].bias();
+            folded[0] = null;
+            ByteBuffer bb = ByteBuffer.allocate(out * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int o = 0; o < out; o++) {
+                bb.putInt((int) Math.max(Integer.MIN_VALUE + 1L, Math.min(Integer.MAX_VALUE,
+                        Math.round((double) fb[o] / ((double) inputScale * wScale[o])))));
+            }
+            return bb.array();
+        });
+        String bs = rawInitializer(c.bn() + ".bias_scale", new long[] {out}, FLOAT, () -> {
+            float[] v = new float[out];
+            for (int o = 0; o < out; o++) {
+                v[o] = inputScale * wScale[o];
+            }
+            return floats(v);
+        });
+        String bz = rawInitializer(c.bn() + ".bias_zero_point", new long[] {out}, INT32, () -> new byte[out * 4]);
+        String wdq = node("DequantizeLinear", new String[] {w, ws, wz}, intAttr("axis", 0));
+        String bdq = node("DequantizeLinear", new String[] {b, bs, bz}, intAttr("axis", 0));
+        return node("Conv", new String[] {x, wdq, bdq}, attrs);
+    }
+
+    private static byte[] floats(float... v) {
+        ByteBuffer raw = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(v);
+        return raw.array();
+    }
+
+    /**
+     * The names of the quantization points of {@code plan}, in order: the outputs an export with
+     * {@link Observe} adds, and the activations {@link Int8#ranges()} are given for.
+     */
+    public static List<String> observedOutputs(InferencePlan plan) {
+        OnnxExport e = new OnnxExport(name -> null, Settings.engine().observing());
+        e.build(plan);
+        return List.copyOf(e.observed);
     }
 
     /** A state_dict value as it is, checked for its length. */
@@ -306,7 +472,22 @@ public final class OnnxExport {
 
     /** Registers a float initializer whose values are computed when the model is written. */
     private String initializer(String name, long[] dims, Supplier<float[]> values) {
-        initializers.add(new Initializer(name, dims, values));
+        long count = new Initializer(name, dims, FLOAT, null).count();
+        initializers.add(new Initializer(name, dims, FLOAT, () -> {
+            float[] v = values.get();
+            if (v.length != count) {
+                throw new IllegalStateException(name + ": " + v.length + " values for " + count);
+            }
+            ByteBuffer raw = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            raw.asFloatBuffer().put(v);
+            return raw.array();
+        }));
+        return name;
+    }
+
+    /** Registers an initializer of another data type, its bytes computed when written. */
+    private String rawInitializer(String name, long[] dims, int dataType, Supplier<byte[]> raw) {
+        initializers.add(new Initializer(name, dims, dataType, raw));
         return name;
     }
 
