@@ -38,6 +38,9 @@ public final class EvaluateCommand extends FerryCommand {
     @CommandLine.Mixin
     TtaOption tta = new TtaOption();
 
+    @CommandLine.Mixin
+    Int8Option int8 = new Int8Option();
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder written by ferry train.")
     Path model;
 
@@ -70,9 +73,12 @@ public final class EvaluateCommand extends FerryCommand {
                     + "report; write the evaluation beside it (e.g. --report " + report.resolve("evaluation") + ")");
         }
         int nThreads = threads.resolve();
+        if (int8.int8) {
+            err.println("ferry: evaluating the int8 network (" + model.resolve(dev.ferry.workflow.Quantize.FILE) + ")");
+        }
         Evaluate.Result r;
         try {
-            r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report, tta.tta));
+            r = Evaluate.run(new Evaluate.Options(model, data, batchSize, nThreads, skipBad, report, tta.tta, int8.int8));
         } catch (BadImagesException e) {
             e.badImages().forEach(b -> err.println("ferry: bad image: " + b));
             throw e;

@@ -38,6 +38,9 @@ public final class PredictCommand extends FerryCommand {
     @CommandLine.Mixin
     TtaOption tta = new TtaOption();
 
+    @CommandLine.Mixin
+    Int8Option int8 = new Int8Option();
+
     @Option(names = "--weights", paramLabel = "FILE|NAME",
             description = "Pretrained weights: a .pth/.safetensors file, a ferry model folder, or a name such as resnet50.IMAGENET1K_V2.")
     String weights;
@@ -80,8 +83,11 @@ public final class PredictCommand extends FerryCommand {
                 throw new InputException("--arch " + arch.id() + " does not match the model, which is " + found + " (" + model + ")");
             }
         }
-        Predict.Options options = new Predict.Options(new Predict.Network(weights, model, arch), inputs, topK, batchSize, nThreads,
+        Predict.Options options = new Predict.Options(new Predict.Network(weights, model, arch, int8.int8), inputs, topK, batchSize, nThreads,
                 tta.tta);
+        if (int8.int8) {
+            err().println("ferry: predicting with the int8 network (" + model.resolve(dev.ferry.workflow.Quantize.FILE) + ")");
+        }
         Predict.Result r = Predict.run(options, new Predictor.Sink() {
             @Override
             public void predicted(Predictor.Prediction p) {

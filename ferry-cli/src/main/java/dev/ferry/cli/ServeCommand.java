@@ -36,6 +36,9 @@ public final class ServeCommand extends FerryCommand {
             description = "A model folder written by ferry train, served as /predict/NAME (default NAME: the folder's name). Repeatable.")
     List<String> models;
 
+    @picocli.CommandLine.Mixin
+    Int8Option int8 = new Int8Option();
+
     @Option(names = "--host", defaultValue = ServeOptions.DEFAULT_HOST,
             description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
     String host;
@@ -92,7 +95,11 @@ public final class ServeCommand extends FerryCommand {
     @Override
     protected int run() throws Exception {
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-        ServeOptions options = new ServeOptions(parseModels(models), host, port, maxBatch, Duration.ofMillis(maxDelayMs), queue,
+        List<ServeOptions.Model> parsed = new ArrayList<>();
+        for (ServeOptions.Model m : parseModels(models)) {
+            parsed.add(new ServeOptions.Model(m.name(), m.dir(), int8.int8));
+        }
+        ServeOptions options = new ServeOptions(parsed, host, port, maxBatch, Duration.ofMillis(maxDelayMs), queue,
                 maxRequestBytes, maxPixels, maxImages, Duration.ofMillis(timeoutMs),
                 positive(decodeThreads, cores, "--decode-threads"), positive(engineThreads, cores, "--threads"), httpThreads,
                 tokenFile == null ? null : readToken(tokenFile), corsOrigin);

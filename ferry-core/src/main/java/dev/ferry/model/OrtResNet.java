@@ -109,6 +109,14 @@ public final class OrtResNet implements InferenceNetwork {
         }
     }
 
+    /**
+     * A network ONNX Runtime loads from a file ferry wrote with the same input and outputs (an
+     * int8 export), with sleeping intra-op threads.
+     */
+    public static OrtResNet load(Path model, ResNetConfig config, int threads) {
+        return create(model, config, threads, false);
+    }
+
     private static OrtResNet create(Path model, ResNetConfig config, int threads, boolean spinWait) {
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();

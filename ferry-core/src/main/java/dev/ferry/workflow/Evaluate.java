@@ -47,12 +47,18 @@ public final class Evaluate {
      * @param report a folder for report.html and its charts, or null
      * @param mirror test-time augmentation: each image's probabilities averaged with its mirror
      *     image's
+     * @param int8 the model's int8 network ({@code ferry quantize}) instead of the float one
      */
     public record Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report,
-                          boolean mirror) {
+                          boolean mirror, boolean int8) {
         /** Without test-time augmentation. */
         public Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report) {
             this(model, data, batchSize, threads, skipBad, report, false);
+        }
+
+        /** The float network. */
+        public Options(Path model, Path data, int batchSize, int threads, boolean skipBad, Path report, boolean mirror) {
+            this(model, data, batchSize, threads, skipBad, report, mirror, false);
         }
 
         public Options {
@@ -101,7 +107,7 @@ public final class Evaluate {
             throw new InputException("no usable images left in " + o.data() + " after skipping " + bad.size() + " bad ones");
         }
         ClassificationMetrics metrics;
-        try (Networks.Open net = Networks.openModel(o.model(), null, InferenceNetwork.defaultThreads());
+        try (Networks.Open net = Networks.openModel(o.model(), null, InferenceNetwork.defaultThreads(), o.int8());
              FolderSource source = new FolderSource(samples, info.preset(), Augmentation.none(), o.threads(), false)) {
             Evaluation ev = Inference.evaluate(net.network(), source, o.batchSize(), net.temperature(), o.mirror())
                     .requireFinite();

@@ -109,6 +109,26 @@ public final class Networks {
      * @param threads the engine's intra-op threads
      */
     public static Open openModel(Path dir, Architecture expected, int threads) {
+        return openModel(dir, expected, threads, false);
+    }
+
+    /**
+     * As {@link #openModel(Path, Architecture, int)}; with {@code int8}, the model's int8 network
+     * ({@link Quantize#FILE}, written by {@code ferry quantize}) on ONNX Runtime instead.
+     *
+     * @throws InputException with {@code int8}, if the model has not been quantized
+     */
+    public static Open openModel(Path dir, Architecture expected, int threads, boolean int8) {
+        if (int8) {
+            ModelInfo info = ModelDirectory.readInfo(dir);
+            checkArchitecture(expected, info.config().architecture(), dir);
+            Path file = dir.resolve(Quantize.FILE);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new InputException("the model has no int8 network (" + file + "): run ferry quantize first");
+            }
+            InferenceNetwork net = dev.ferry.model.OrtResNet.load(file, info.config(), threads);
+            return new Open(net, info.classes(), info.preset(), "ferry model " + dir + " (int8)", info.temperature());
+        }
         ModelDirectory.Stored stored = ModelDirectory.read(dir);
         ModelInfo info = stored.info();
         checkArchitecture(expected, info.config().architecture(), dir);

@@ -25,9 +25,18 @@ public final class Predict {
      * @param weights pretrained weights (file or known name), or null
      * @param model a model directory written by training, or null
      * @param expected the architecture the caller expects, or null
+     * @param int8 the model directory's int8 network ({@code ferry quantize}) instead of the float one
      */
-    public record Network(String weights, Path model, Architecture expected) {
+    public record Network(String weights, Path model, Architecture expected, boolean int8) {
+        /** The float network. */
+        public Network(String weights, Path model, Architecture expected) {
+            this(weights, model, expected, false);
+        }
+
         public Network {
+            if (int8 && model == null) {
+                throw new InputException("int8 needs a model directory that ferry quantize has quantized, not pretrained weights");
+            }
             if ((weights == null) == (model == null)) {
                 throw new InputException(weights == null ? "name the network: pretrained weights or a model directory"
                         : "pretrained weights and a model directory exclude each other: give one network");
@@ -96,7 +105,7 @@ public final class Predict {
         List<BadImage> failed = new ArrayList<>(found.problems());
         Network n = o.network();
         int engineThreads = InferenceNetwork.defaultThreads();
-        try (Networks.Open net = n.model() != null ? Networks.openModel(n.model(), n.expected(), engineThreads)
+        try (Networks.Open net = n.model() != null ? Networks.openModel(n.model(), n.expected(), engineThreads, n.int8())
                      : Networks.openPretrained(n.weights(), n.expected(), engineThreads, progress);
              Predictor predictor = new Predictor(net.network(), net.labels(), net.preset(), o.batchSize(), o.threads(),
                      net.temperature(), o.mirror())) {

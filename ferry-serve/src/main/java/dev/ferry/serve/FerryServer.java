@@ -77,8 +77,8 @@ public final class FerryServer implements AutoCloseable {
                 long t0 = System.nanoTime();
                 ServedModel sm = ServedModel.load(m, o, permit, metrics);
                 models.put(m.name(), sm);
-                log.accept(String.format(java.util.Locale.ROOT, "model '%s': %s, %d classes, crop %d (%s), loaded in %.1f s",
-                        m.name(), sm.info().arch(), sm.labels().size(), sm.preset().crop(), m.dir(),
+                log.accept(String.format(java.util.Locale.ROOT, "model '%s': %s%s, %d classes, crop %d (%s), loaded in %.1f s",
+                        m.name(), sm.info().arch(), m.int8() ? " int8" : "", sm.labels().size(), sm.preset().crop(), m.dir(),
                         (System.nanoTime() - t0) / 1e9));
             }
         } catch (RuntimeException e) {

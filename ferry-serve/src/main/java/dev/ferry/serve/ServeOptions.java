@@ -63,8 +63,14 @@ public record ServeOptions(List<Model> models, String host, int port, int maxBat
      *
      * @param name its name in URLs ({@code /predict/{name}}): letters, digits, {@code . _ -}
      * @param dir the model directory {@code ferry train} wrote
+     * @param int8 serve its int8 network ({@code ferry quantize}) instead of the float one
      */
-    public record Model(String name, Path dir) {
+    public record Model(String name, Path dir, boolean int8) {
+        /** The float network. */
+        public Model(String name, Path dir) {
+            this(name, dir, false);
+        }
+
         public Model {
             Objects.requireNonNull(dir, "dir");
             if (name == null || !NAME.matcher(name).matches()) {

@@ -63,7 +63,7 @@ final class ServedModel implements AutoCloseable {
      */
     static ServedModel load(ServeOptions.Model m, ServeOptions o, Semaphore permit, ServeMetrics metrics) {
         ModelInfo info = ModelDirectory.readInfo(m.dir());
-        Networks.Open open = Networks.openModel(m.dir(), null, o.engineThreads());
+        Networks.Open open = Networks.openModel(m.dir(), null, o.engineThreads(), m.int8());
         try {
             return new ServedModel(m.name(), m.dir(), info, open, o, permit, metrics);
         } catch (RuntimeException e) {
