@@ -34,8 +34,8 @@ public final class QuantizeCommand extends FerryCommand {
             description = "Calibration images used at most, spread over the folder (default: ${DEFAULT-VALUE}).")
     int images;
 
-    @Option(names = "--method", defaultValue = "minmax", paramLabel = "minmax|percentile",
-            description = "Activation ranges: the whole observed range, or the 0.01-99.99th percentiles (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "minmax", paramLabel = "minmax|percentile|entropy",
+            description = "Activation ranges: the whole observed range, the 0.01-99.99th percentiles, or the least-KL threshold (default: ${DEFAULT-VALUE}).")
     Int8Calibration.Method method;
 
     @Option(names = "--compare", paramLabel = "DIR",

@@ -81,6 +81,14 @@ class QuantizeCommandTest {
         CliHarness.Result e = CliHarness.run("evaluate", "--model", model.toString(), "--data", task.data().toString(), "--int8");
         assertEquals(0, e.code(), e.err());
         assertTrue(e.err().contains("evaluating the int8 network"), e.err());
+
+        // Weights changed after quantizing (a model trained again): its int8 network is refused.
+        byte[] w = Files.readAllBytes(model.resolve("model.safetensors"));
+        w[w.length - 1] ^= 1;
+        Files.write(model.resolve("model.safetensors"), w);
+        CliHarness.Result stale = CliHarness.run(withInput(args, task));
+        assertEquals(2, stale.code());
+        assertTrue(stale.err().contains("run ferry quantize again"), stale.err());
     }
 
     private static String[] withInput(List<String> args, TinyTask task) {
@@ -97,7 +105,7 @@ class QuantizeCommandTest {
         r = CliHarness.run("quantize", "--model", model.toString(), "--calibration", model.toString(), "--images", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("at least 1"), r.err());
-        r = CliHarness.run("quantize", "--model", model.toString(), "--calibration", model.toString(), "--method", "entropy");
+        r = CliHarness.run("quantize", "--model", model.toString(), "--calibration", model.toString(), "--method", "kl");
         assertEquals(2, r.code());
         assertTrue(Files.notExists(model.resolve(Quantize.FILE)));
     }

@@ -30,7 +30,13 @@ public final class Int8Calibration {
          * The 0.01th and 99.99th percentiles (from a 2,048-bin histogram over the min-max range, a
          * second pass): the rare extremes clipped, finer steps for everything else.
          */
-        PERCENTILE
+        PERCENTILE,
+        /**
+         * The clipping threshold whose 128-level quantization of the |value| histogram loses the
+         * least information (smallest KL divergence), TensorRT's entropy calibration; the range
+         * is [-t, t] cut to what was observed.
+         */
+        ENTROPY
     }
 
     private static final int BINS = 2048;
@@ -62,13 +68,14 @@ public final class Int8Calibration {
         for (int i = 0; i < k; i++) {
             minMax[i] = new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
         }
-        long[][] histograms = method == Method.PERCENTILE ? new long[k][BINS] : null;
+        long[][] histograms = method != Method.MINMAX ? new long[k][BINS] : null;
+        boolean absolute = method == Method.ENTROPY;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Math.max(1, threads));
             options.setInterOpNumThreads(1);
             try (OrtSession session = env.createSession(model.toByteArray(), options)) {
-                int passes = method == Method.PERCENTILE ? 2 : 1;
+                int passes = method == Method.MINMAX ? 1 : 2;
                 for (int pass = 0; pass < passes; pass++) {
                     int p = pass;
                     run(env, session, names, images, n, size, (i, fb) -> {
@@ -83,11 +90,14 @@ public final class Int8Calibration {
                                 }
                             }
                         } else {
-                            float lo = minMax[i][0];
-                            float width = (minMax[i][1] - lo) / BINS;
+                            // Entropy bins |value| over [0, max |value|]; percentile bins values over [min, max].
+                            float lo = absolute ? 0f : minMax[i][0];
+                            float hi = absolute ? Math.max(-minMax[i][0], minMax[i][1]) : minMax[i][1];
+                            float width = (hi - lo) / BINS;
                             long[] h = histograms[i];
                             while (fb.hasRemaining()) {
-                                int b = width > 0 ? (int) ((fb.get() - lo) / width) : 0;
+                                float v = absolute ? Math.abs(fb.get()) : fb.get();
+                                int b = width > 0 ? (int) ((v - lo) / width) : 0;
                                 h[Math.max(0, Math.min(BINS - 1, b))]++;
                             }
                         }
@@ -99,7 +109,15 @@ public final class Int8Calibration {
         }
         List<float[]> out = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
-            out.add(method == Method.PERCENTILE ? percentiles(minMax[i], histograms[i]) : minMax[i].clone());
+            out.add(switch (method) {
+                case MINMAX -> minMax[i].clone();
+                case PERCENTILE -> percentiles(minMax[i], histograms[i]);
+                case ENTROPY -> {
+                    float maxAbs = Math.max(-minMax[i][0], minMax[i][1]);
+                    float t = entropyThreshold(histograms[i]) * maxAbs / BINS;
+                    yield new float[] {Math.max(minMax[i][0], -t), Math.min(minMax[i][1], t)};
+                }
+            });
         }
         return out;
     }
@@ -124,6 +142,76 @@ public final class Int8Calibration {
                 }
             }
         }
+    }
+
+    /** Quantization levels the entropy search compares against (TensorRT's 128). */
+    private static final int LEVELS = 128;
+
+    /**
+     * The number of histogram bins to keep, from {@value #LEVELS} to all: for each candidate i, the
+     * reference P is the first i bins with everything above folded into the last, Q is P merged
+     * into {@value #LEVELS} levels and spread back over the non-empty bins, and the i of least
+     * KL(P || Q) wins.
+     */
+    static int entropyThreshold(long[] histogram) {
+        // The first bin is left out: after a ReLU it holds the exact zeros (half the values or
+        // more), which every range represents exactly, and which would otherwise dominate P and
+        // pull the threshold down to where the rest is crushed.
+        long[] h = histogram.clone();
+        h[0] = 0;
+        int n = h.length;
+        long total = 0;
+        for (long c : h) {
+            total += c;
+        }
+        if (total == 0) {
+            return n;
+        }
+        int best = n;
+        double bestKl = Double.POSITIVE_INFINITY;
+        for (int i = LEVELS; i <= n; i++) {
+            double[] p = new double[i];
+            for (int b = 0; b < i; b++) {
+                p[b] = h[b];
+            }
+            for (int b = i; b < n; b++) {
+                p[i - 1] += h[b];
+            }
+            double[] q = new double[i];
+            double step = (double) i / LEVELS;
+            for (int l = 0; l < LEVELS; l++) {
+                int from = (int) Math.floor(l * step);
+                int to = l == LEVELS - 1 ? i : (int) Math.floor((l + 1) * step);
+                double sum = 0;
+                int nonEmpty = 0;
+                for (int b = from; b < to; b++) {
+                    sum += h[b];
+                    nonEmpty += h[b] != 0 ? 1 : 0;
+                }
+                for (int b = from; b < to; b++) {
+                    q[b] = h[b] != 0 && nonEmpty > 0 ? sum / nonEmpty : 0;
+                }
+            }
+            double pSum = 0;
+            double qSum = 0;
+            for (int b = 0; b < i; b++) {
+                pSum += p[b];
+                qSum += q[b];
+            }
+            double kl = 0;
+            for (int b = 0; b < i; b++) {
+                if (p[b] > 0) {
+                    double pp = p[b] / pSum;
+                    double qq = q[b] > 0 ? q[b] / qSum : 1e-12;
+                    kl += pp * Math.log(pp / qq);
+                }
+            }
+            if (kl < bestKl) {
+                bestKl = kl;
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** The 0.01th and 99.99th percentiles from a histogram over [min, max]. */

@@ -126,6 +126,7 @@ public final class Networks {
             if (!java.nio.file.Files.isRegularFile(file)) {
                 throw new InputException("the model has no int8 network (" + file + "): run ferry quantize first");
             }
+            Quantize.requireCurrent(dir);
             InferenceNetwork net = dev.ferry.model.OrtResNet.load(file, info.config(), threads);
             return new Open(net, info.classes(), info.preset(), "ferry model " + dir + " (int8)", info.temperature());
         }

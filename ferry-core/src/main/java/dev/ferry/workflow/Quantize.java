@@ -130,10 +130,38 @@ public final class Quantize {
             OnnxExport.write(plan, values, settings, out);
             out.flush();
         });
-        Comparison comparison = o.compare() == null ? null : compare(o.model(), o.compare(), transform, size, o.threads());
-        Result r = new Result(file, chosen.size(), ranges.size(), o.method(), comparison);
+        // The record first (it vouches for the network the comparison opens), then with the comparison.
+        Result r = new Result(file, chosen.size(), ranges.size(), o.method(), null);
         AtomicFiles.writeString(o.model().resolve(RECORD), ModelDirectory.gson().toJson(record(r, o)) + "\n");
+        if (o.compare() != null) {
+            r = new Result(file, chosen.size(), ranges.size(), o.method(), compare(o.model(), o.compare(), transform, size,
+                    o.threads()));
+            AtomicFiles.writeString(o.model().resolve(RECORD), ModelDirectory.gson().toJson(record(r, o)) + "\n");
+        }
         return r;
+    }
+
+    /**
+     * Checks that the int8 network of {@code dir} was made from its current weights.
+     *
+     * @throws InputException if it was not, or there is no record of how it was made
+     */
+    static void requireCurrent(Path dir) {
+        Path record = dir.resolve(RECORD);
+        String recorded = null;
+        try {
+            Map<?, ?> m = ModelDirectory.gson().fromJson(java.nio.file.Files.readString(record), Map.class);
+            recorded = m == null ? null : (String) m.get("weightsSha256");
+        } catch (java.io.IOException | RuntimeException e) {
+            // reported below
+        }
+        if (recorded == null) {
+            throw new InputException("the int8 network has no readable record (" + record + "): run ferry quantize again");
+        }
+        if (!recorded.equals(Export.sha256(dir.resolve(ModelDirectory.WEIGHTS)))) {
+            throw new InputException("the int8 network (" + dir.resolve(FILE) + ") was made from other weights than the model's"
+                    + " (it was trained again since): run ferry quantize again");
+        }
     }
 
     private static Map<String, Object> record(Result r, Options o) {
@@ -144,6 +172,8 @@ public final class Quantize {
         m.put("calibrationImages", r.calibrationImages());
         m.put("quantizedActivations", r.points());
         m.put("comparison", r.comparison());
+        // What the int8 network was made from: a retrained model's int8 network is refused.
+        m.put("weightsSha256", Export.sha256(o.model().resolve(ModelDirectory.WEIGHTS)));
         return m;
     }
 
