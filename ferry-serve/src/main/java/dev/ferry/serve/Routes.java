@@ -98,8 +98,10 @@ final class Routes extends Handler.Abstract {
         if (answer.status() != 413) {
             drain(request);
         }
-        send(response, answer, callback);
+        // Counted before the answer leaves: a client that reads the metrics right after its answer
+        // finds its request in them.
         metrics.request(target.model(), target.endpoint(), answer.status(), System.nanoTime() - start);
+        send(response, answer, callback);
         return true;
     }
 
