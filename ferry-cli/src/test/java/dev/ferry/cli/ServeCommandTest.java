@@ -178,6 +178,9 @@ class ServeCommandTest {
                 out.flush();
                 half.add(sock);
             }
+            // Time for the server to take them up: a request whose headers arrive after the stop
+            // began is refused (503), as it should be.
+            Thread.sleep(500);
             // SIGTERM through the handle: Process.destroy would also close our end of its output.
             s.process().toHandle().destroy();
             Thread.sleep(300);
