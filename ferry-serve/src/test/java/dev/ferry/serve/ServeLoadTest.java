@@ -115,10 +115,11 @@ class ServeLoadTest {
                     return counts;
                 }));
             }
+            Http quietClient = new Http(server.uri());
             Future<Integer> good = pool.submit(() -> {
                 int ok = 0;
                 for (int i = 0; i < 10; i++) {
-                    ok += http.postImage("/predict/quiet", image).statusCode() == 200 ? 1 : 0;
+                    ok += quietClient.postImage("/predict/quiet", image).statusCode() == 200 ? 1 : 0;
                 }
                 return ok;
             });
