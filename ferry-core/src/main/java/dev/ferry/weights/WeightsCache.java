@@ -3,7 +3,6 @@ package dev.ferry.weights;
 import dev.ferry.FerryException;
 import dev.ferry.platform.AtomicFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -145,15 +143,7 @@ public final class WeightsCache {
                     return lines.get(0);
                 }
             }
-            String digest;
-            try (InputStream in = Files.newInputStream(file)) {
-                MessageDigest sha = sha256();
-                byte[] buf = new byte[1 << 16];
-                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                    sha.update(buf, 0, n);
-                }
-                digest = HexFormat.of().formatHex(sha.digest());
-            }
+            String digest = dev.ferry.platform.FileDigest.sha256(file);
             writeStamp(file, digest);
             return digest;
         } catch (IOException e) {
@@ -247,7 +237,7 @@ public final class WeightsCache {
     private final class Transfer {
         private final FileChannel out;
         private final String label;
-        private final MessageDigest sha = sha256();
+        private final MessageDigest sha = dev.ferry.platform.FileDigest.newSha256();
         volatile long total = -1;
         volatile long done;
         volatile IOException failure;
@@ -331,11 +321,4 @@ public final class WeightsCache {
         return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-    }
 }

@@ -5,6 +5,7 @@ import dev.ferry.data.EvalTransform;
 import dev.ferry.data.ImageDecoder;
 import dev.ferry.data.ImageFolder;
 import dev.ferry.data.Sample;
+import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.model.HostValues;
 import dev.ferry.model.InferenceNetwork;
 import dev.ferry.model.InferencePlan;
@@ -134,8 +135,8 @@ public final class Quantize {
         Result r = new Result(file, chosen.size(), ranges.size(), o.method(), null);
         AtomicFiles.writeString(o.model().resolve(RECORD), ModelDirectory.gson().toJson(record(r, o)) + "\n");
         if (o.compare() != null) {
-            r = new Result(file, chosen.size(), ranges.size(), o.method(), compare(o.model(), o.compare(), transform, size,
-                    o.threads()));
+            r = new Result(file, chosen.size(), ranges.size(), o.method(), compare(o.model(), info.classes(), o.compare(), transform,
+                    size, o.threads()));
             AtomicFiles.writeString(o.model().resolve(RECORD), ModelDirectory.gson().toJson(record(r, o)) + "\n");
         }
         return r;
@@ -207,9 +208,9 @@ public final class Quantize {
         return out;
     }
 
-    private static Comparison compare(Path model, Path folder, EvalTransform transform, int size, int threads) {
+    private static Comparison compare(Path model, List<String> classes, Path folder, EvalTransform transform, int size,
+                                      int threads) {
         ImageFolder data = ImageFolder.scan(folder);
-        List<String> classes = ModelDirectory.readInfo(model).classes();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (Sample s : data.samples()) {
@@ -233,8 +234,8 @@ public final class Quantize {
             int agree = 0;
             double maxDiff = 0;
             for (int i = 0; i < n; i++) {
-                int af = argmax(pf, i * k, k);
-                int aq = argmax(pq, i * k, k);
+                int af = ClassificationMetrics.argmax(java.util.Arrays.copyOfRange(pf, i * k, (i + 1) * k));
+                int aq = ClassificationMetrics.argmax(java.util.Arrays.copyOfRange(pq, i * k, (i + 1) * k));
                 rightF += af == labels.get(i) ? 1 : 0;
                 rightQ += aq == labels.get(i) ? 1 : 0;
                 agree += af == aq ? 1 : 0;
@@ -267,15 +268,5 @@ public final class Quantize {
             passes++;
         }
         return passes * SPEED_BATCH / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static int argmax(float[] p, int offset, int k) {
-        int best = 0;
-        for (int c = 1; c < k; c++) {
-            if (p[offset + c] > p[offset + best]) {
-                best = c;
-            }
-        }
-        return best;
     }
 }

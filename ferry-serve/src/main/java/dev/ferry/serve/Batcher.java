@@ -2,7 +2,6 @@ package dev.ferry.serve;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -240,9 +239,8 @@ final class Batcher implements AutoCloseable {
         }
     }
 
-    /** For messages: {@code model 'm'}. */
     @Override
     public String toString() {
-        return "batcher of model '" + name + "' " + Map.of("waiting", waiting.get(), "capacity", capacity);
+        return "batcher of model '" + name + "' (" + waiting.get() + " of " + capacity + " images waiting)";
     }
 }

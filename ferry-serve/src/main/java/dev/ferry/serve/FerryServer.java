@@ -50,16 +50,18 @@ public final class FerryServer implements AutoCloseable {
     private final GracefulHandler graceful;
     private final Map<String, ServedModel> models;
     private final ExecutorService decode;
-    private volatile boolean ready;
+    private final java.util.concurrent.atomic.AtomicBoolean ready;
     private boolean closed;
 
     private FerryServer(Server server, ServerConnector connector, GracefulHandler graceful,
-                        Map<String, ServedModel> models, ExecutorService decode) {
+                        Map<String, ServedModel> models, ExecutorService decode,
+                        java.util.concurrent.atomic.AtomicBoolean ready) {
         this.server = server;
         this.connector = connector;
         this.graceful = graceful;
         this.models = models;
         this.decode = decode;
+        this.ready = ready;
     }
 
     /**
@@ -106,8 +108,8 @@ public final class FerryServer implements AutoCloseable {
         connector.setIdleTimeout(30_000);
         connector.setAcceptQueueSize(256);
         server.addConnector(connector);
-        FerryServer[] self = new FerryServer[1];
-        Routes routes = new Routes(o, view, decode, metrics, () -> self[0] != null && self[0].ready, page());
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        Routes routes = new Routes(o, view, decode, metrics, ready::get, page());
         GracefulHandler graceful = new GracefulHandler(routes);
         // While stopping, Jetty closes connections once idle for this long (1 s by default): long
         // enough for a client still uploading its image when the stop begins to go on and be
@@ -119,18 +121,18 @@ public final class FerryServer implements AutoCloseable {
         // Long enough for a request in flight to meet its own timeout.
         server.setStopTimeout(o.requestTimeout().toMillis() + 5_000);
         server.setStopAtShutdown(false);
-        self[0] = new FerryServer(server, connector, graceful, models, decode);
+        FerryServer self = new FerryServer(server, connector, graceful, models, decode, ready);
         try {
             server.start();
         } catch (Exception e) {
-            self[0].close();
+            self.close();
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 throw new InputException("cannot listen on " + o.host() + ":" + o.port() + " (" + Routes.describe(e) + ")", e);
             }
             throw new FerryException("the HTTP server did not start (" + Routes.describe(e) + ")", e);
         }
-        self[0].ready = true;
-        return self[0];
+        ready.set(true);
+        return self;
     }
 
     /** The port listened on (the one chosen when port 0 was asked). */
@@ -172,7 +174,7 @@ public final class FerryServer implements AutoCloseable {
             return;
         }
         closed = true;
-        ready = false;
+        ready.set(false);
         try {
             server.stop();
         } catch (Exception e) {

@@ -5,7 +5,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import dev.ferry.data.Preset;
 import dev.ferry.platform.BuildInfo;
 import java.nio.charset.StandardCharsets;
@@ -172,7 +171,7 @@ final class OpenInference {
             }
             int n = images(shape[0], maxImages);
             List<byte[]> images = new ArrayList<>(n);
-            flatten(data.getAsJsonArray(), new ArrayList<>(), images, count, true);
+            collect(data.getAsJsonArray(), images, count);
             if (images.size() != n) {
                 throw bad("inputs[0].data holds " + images.size() + " elements for shape [" + n + "]");
             }
@@ -185,15 +184,13 @@ final class OpenInference {
                         + java.util.Arrays.toString(shape));
             }
             int n = images(shape[0], maxImages);
-            List<Float> values = new ArrayList<>();
-            flatten(data.getAsJsonArray(), values, null, count, false);
-            if (values.size() != count) {
-                throw bad("inputs[0].data holds " + values.size() + " numbers for shape " + java.util.Arrays.toString(shape)
+            // The shape gives the count (bounded by the image limit): the numbers go straight into
+            // the tensor, unboxed.
+            float[] flat = new float[Math.toIntExact(count)];
+            int filled = fill(data.getAsJsonArray(), flat, 0);
+            if (filled != count) {
+                throw bad("inputs[0].data holds " + filled + " numbers for shape " + java.util.Arrays.toString(shape)
                         + " (" + count + ")");
-            }
-            float[] flat = new float[values.size()];
-            for (int i = 0; i < flat.length; i++) {
-                flat[i] = values.get(i);
             }
             return new Request(id, name, new Tensor(flat, n));
         }
@@ -211,44 +208,48 @@ final class OpenInference {
         return (int) n;
     }
 
-    /** Collects numbers (or base64 strings) from nested arrays, refusing anything else. */
-    private static void flatten(JsonArray a, List<Float> numbers, List<byte[]> bytes, long max, boolean strings) {
+    /** Collects base64 strings from nested arrays into decoded bytes, refusing anything else. */
+    private static void collect(JsonArray a, List<byte[]> bytes, long max) {
         for (JsonElement e : a) {
             if (e.isJsonArray()) {
-                flatten(e.getAsJsonArray(), numbers, bytes, max, strings);
+                collect(e.getAsJsonArray(), bytes, max);
                 continue;
             }
-            if (!e.isJsonPrimitive()) {
-                throw bad("inputs[0].data holds " + (e.isJsonNull() ? "null" : "an object") + ": only "
-                        + (strings ? "strings" : "numbers") + " belong there");
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                throw bad("a BYTES element must be a base64 string");
             }
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            if (strings) {
-                if (!p.isString()) {
-                    throw bad("a BYTES element must be a base64 string");
-                }
-                if (bytes.size() >= max) {
-                    throw bad("inputs[0].data holds more elements than its shape says (" + max + ")");
-                }
-                try {
-                    bytes.add(Base64.getDecoder().decode(p.getAsString()));
-                } catch (IllegalArgumentException ex) {
-                    throw bad("inputs[0].data[" + bytes.size() + "] is not base64 (" + Routes.describe(ex) + ")");
-                }
-            } else {
-                if (!p.isNumber()) {
-                    throw bad("an FP32 element must be a number, got " + Answer.oneLine(p.toString()));
-                }
-                if (numbers.size() >= max) {
-                    throw bad("inputs[0].data holds more numbers than its shape says (" + max + ")");
-                }
-                float f = p.getAsFloat();
-                if (!Float.isFinite(f)) {
-                    throw bad("inputs[0].data[" + numbers.size() + "] is not a finite float");
-                }
-                numbers.add(f);
+            if (bytes.size() >= max) {
+                throw bad("inputs[0].data holds more elements than its shape says (" + max + ")");
+            }
+            try {
+                bytes.add(Base64.getDecoder().decode(e.getAsString()));
+            } catch (IllegalArgumentException ex) {
+                throw bad("inputs[0].data[" + bytes.size() + "] is not base64 (" + Routes.describe(ex) + ")");
             }
         }
+    }
+
+    /** Writes the numbers of nested arrays into {@code out} from {@code at}; returns the next index. */
+    private static int fill(JsonArray a, float[] out, int at) {
+        int i = at;
+        for (JsonElement e : a) {
+            if (e.isJsonArray()) {
+                i = fill(e.getAsJsonArray(), out, i);
+                continue;
+            }
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+                throw bad("an FP32 element must be a number, got " + Answer.oneLine(e.toString()));
+            }
+            if (i >= out.length) {
+                throw bad("inputs[0].data holds more numbers than its shape says (" + out.length + ")");
+            }
+            float f = e.getAsFloat();
+            if (!Float.isFinite(f)) {
+                throw bad("inputs[0].data[" + i + "] is not a finite float");
+            }
+            out[i++] = f;
+        }
+        return i;
     }
 
     private static String string(JsonObject o, String key) {

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -62,6 +61,7 @@ final class Routes extends Handler.Abstract {
     private final BooleanSupplier ready;
     private final byte[] page;
     private final byte[] tokenDigest;
+    private final MultiPartConfig multipart;
 
     Routes(ServeOptions options, Map<String, ServedModel> models, ExecutorService decode, ServeMetrics metrics,
            BooleanSupplier ready, byte[] page) {
@@ -73,6 +73,15 @@ final class Routes extends Handler.Abstract {
         this.ready = ready;
         this.page = page.clone();
         this.tokenDigest = options.token() == null ? null : sha256(options.token());
+        this.multipart = new MultiPartConfig.Builder()
+                .maxParts(options.maxImages() + 8)
+                .maxSize(options.maxRequestBytes())
+                .maxPartSize(options.maxRequestBytes())
+                // Every part stays in memory (the body is already there, and bounded): nothing is
+                // ever written to the disk.
+                .maxMemoryPartSize(options.maxRequestBytes())
+                .location(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
+                .build();
     }
 
     /** What a request is, for the metrics: the endpoint and the model it names ("" if none or unknown). */
@@ -344,18 +353,9 @@ final class Routes extends Handler.Abstract {
     }
 
     private List<Upload> parts(Request request, byte[] body, String contentType) {
-        MultiPartConfig config = new MultiPartConfig.Builder()
-                .maxParts(options.maxImages() + 8)
-                .maxSize(options.maxRequestBytes())
-                .maxPartSize(options.maxRequestBytes())
-                // Every part stays in memory (the body is already there, and bounded): nothing is
-                // ever written to the disk.
-                .maxMemoryPartSize(options.maxRequestBytes())
-                .location(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
-                .build();
         List<Upload> out = new ArrayList<>();
         try (MultiPartFormData.Parts parts = MultiPartFormData.getParts(Content.Source.from(ByteBuffer.wrap(body)), request,
-                contentType, config)) {
+                contentType, multipart)) {
             int n = 0;
             for (MultiPart.Part part : parts) {
                 n++;
@@ -585,10 +585,6 @@ final class Routes extends Handler.Abstract {
     }
 
     private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        return dev.ferry.platform.FileDigest.newSha256().digest(s.getBytes(StandardCharsets.UTF_8));
     }
 }

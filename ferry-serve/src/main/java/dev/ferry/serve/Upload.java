@@ -24,7 +24,7 @@ record Upload(String label, byte[] data) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length() && sb.length() < MAX_LABEL; i++) {
             char c = s.charAt(i);
-            sb.append(Character.isISOControl(c) || c == '\u0000' ? '_' : c);
+            sb.append(Character.isISOControl(c) ? '_' : c);
         }
         String out = sb.toString().strip();
         return out.isEmpty() || out.equals(".") || out.equals("..") ? fallback : out;
