@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 public final class SummaryCommand extends FerryCommand {
 
     @Option(names = "--arch", required = true, converter = Converters.ArchitectureConverter.class,
-            description = "resnet18, resnet34, resnet50, resnet101 or resnet152")
+            description = "resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, "
+                    + "resnext101_64x4d, wide_resnet50_2 or wide_resnet101_2")
     Architecture arch;
 
     @Option(names = "--num-classes", defaultValue = "1000", description = "Classes of the fc head (default: ${DEFAULT-VALUE}).")
@@ -67,6 +68,8 @@ public final class SummaryCommand extends FerryCommand {
             o.put("numClasses", numClasses);
             o.put("width", width);
             o.put("stem", stem.id());
+            o.put("groups", config.groups());
+            o.put("widthPerGroup", arch.widthPerGroup());
             o.put("input", List.of(input.get(0), input.get(1), input.get(2)));
             o.put("params", params);
             o.put("trainableParams", trainable);
@@ -83,10 +86,13 @@ public final class SummaryCommand extends FerryCommand {
     /** The text rendering: a Table 1-style grid plus totals. */
     static String renderTable(ResNetConfig c, List<StageSummary> rows, long params, long trainable, long macs) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%s (%s blocks %s, width %d, %s stem, %d classes)%n",
+        String grouping = c.architecture().grouped()
+                ? String.format(Locale.ROOT, ", %d groups of %d", c.groups(), c.innerWidth(c.width()) / c.groups())
+                : c.architecture().widthPerGroup() != 64 ? String.format(Locale.ROOT, ", inner width x%d", c.architecture().widthPerGroup() / 64) : "";
+        sb.append(String.format(Locale.ROOT, "%s (%s blocks %s%s, width %d, %s stem, %d classes)%n",
                 c.architecture().displayName(), c.architecture().blockType().name().toLowerCase(Locale.ROOT),
-                java.util.Arrays.toString(c.architecture().stageBlocks()), c.width(), c.stem().id(), c.numClasses()));
-        String fmt = "%-8s %-12s %-13s %-44s %12s %16s%n";
+                java.util.Arrays.toString(c.architecture().stageBlocks()), grouping, c.width(), c.stem().id(), c.numClasses()));
+        String fmt = "%-8s %-12s %-13s %-50s %12s %16s%n";
         sb.append(String.format(Locale.ROOT, fmt, "layer", "modules", "output", "blocks", "params", "MACs"));
         for (StageSummary r : rows) {
             String shape = String.join("x", r.outputShape().stream().map(String::valueOf).toList());

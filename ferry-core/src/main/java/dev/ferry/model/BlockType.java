@@ -22,11 +22,19 @@ public enum BlockType {
         return expansion;
     }
 
-    /** Creates one residual block of this type. */
-    ResidualBlock create(int inChannels, int planes, int stride, boolean zeroInitResidual) {
+    /**
+     * Creates one residual block of this type; {@code width} and {@code groups} are the Bottleneck's
+     * inner width and 3x3 grouping (a BasicBlock has neither: torchvision refuses other values too).
+     */
+    ResidualBlock create(int inChannels, int planes, int width, int groups, int stride, boolean zeroInitResidual) {
         return switch (this) {
-            case BASIC -> new BasicBlock(inChannels, planes, stride, zeroInitResidual);
-            case BOTTLENECK -> new Bottleneck(inChannels, planes, stride, zeroInitResidual);
+            case BASIC -> {
+                if (groups != 1 || width != planes) {
+                    throw new IllegalArgumentException("BasicBlock has no groups and no inner width");
+                }
+                yield new BasicBlock(inChannels, planes, stride, zeroInitResidual);
+            }
+            case BOTTLENECK -> new Bottleneck(inChannels, planes, width, groups, stride, zeroInitResidual);
         };
     }
 }

@@ -6,6 +6,10 @@ import java.util.List;
  * 1x1 reduce, 3x3, 1x1 expand by 4 (ResNet-50/101/152). The stride sits on the 3x3 convolution, as
  * in torchvision ("ResNet v1.5"); the paper puts it on the first 1x1, which is about 0.5 points
  * less accurate on ImageNet.
+ *
+ * <p>The inner width (the 1x1 reduction and the 3x3) is {@code width}, {@code planes} for ResNet,
+ * wider for ResNeXt and Wide ResNet; the 3x3 convolution has {@code groups} groups (ResNeXt's
+ * cardinality). The output is {@code planes * 4} whatever the inner width, as in torchvision.
  */
 public final class Bottleneck extends ResidualBlock {
     static final int EXPANSION = 4;
@@ -16,13 +20,18 @@ public final class Bottleneck extends ResidualBlock {
     private final Conv2d conv3;
     private final BatchNorm2d bn3;
 
-    Bottleneck(int inChannels, int planes, int stride, boolean zeroInitResidual) {
+    private final int width;
+    private final int groups;
+
+    Bottleneck(int inChannels, int planes, int width, int groups, int stride, boolean zeroInitResidual) {
         super(inChannels, planes, stride);
-        conv1 = register("conv1", new Conv2d(inChannels, planes, 1, 1, 0));
-        bn1 = register("bn1", new BatchNorm2d(planes, false));
-        conv2 = register("conv2", new Conv2d(planes, planes, 3, stride, 1));
-        bn2 = register("bn2", new BatchNorm2d(planes, false));
-        conv3 = register("conv3", new Conv2d(planes, planes * EXPANSION, 1, 1, 0));
+        this.width = width;
+        this.groups = groups;
+        conv1 = register("conv1", new Conv2d(inChannels, width, 1, 1, 0));
+        bn1 = register("bn1", new BatchNorm2d(width, false));
+        conv2 = register("conv2", new Conv2d(width, width, 3, stride, 1, groups));
+        bn2 = register("bn2", new BatchNorm2d(width, false));
+        conv3 = register("conv3", new Conv2d(width, planes * EXPANSION, 1, 1, 0));
         bn3 = register("bn3", new BatchNorm2d(planes * EXPANSION, zeroInitResidual));
         registerShortcut();
     }
@@ -39,6 +48,7 @@ public final class Bottleneck extends ResidualBlock {
 
     @Override
     public String notation() {
-        return "1x1, " + planes + "; 3x3, " + planes + "; 1x1, " + planes * EXPANSION;
+        // The ResNeXt paper's notation: "C=32" after the grouped 3x3.
+        return "1x1, " + width + "; 3x3, " + width + (groups > 1 ? ", C=" + groups : "") + "; 1x1, " + planes * EXPANSION;
     }
 }

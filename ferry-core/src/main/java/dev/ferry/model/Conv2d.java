@@ -8,23 +8,38 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.ferry.platform.ConvPaths;
 
-/** A square 2-D convolution without bias (torch {@code nn.Conv2d(..., bias=False)}). */
+/**
+ * A square 2-D convolution without bias (torch {@code nn.Conv2d(..., bias=False)}), optionally
+ * grouped: with {@code groups} g, each of g slices of the input channels feeds its own slice of the
+ * outputs, and the weight is (out, in / g, k, k), as torch stores it.
+ */
 public final class Conv2d extends Module {
     private final int inChannels;
     private final int outChannels;
     private final int kernel;
     private final int stride;
     private final int padding;
+    private final int groups;
     private final Parameter weight;
 
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding) {
+        this(inChannels, outChannels, kernel, stride, padding, 1);
+    }
+
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, int groups) {
+        if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0) {
+            throw new IllegalArgumentException(groups + " groups do not divide " + inChannels + " -> " + outChannels + " channels");
+        }
         this.inChannels = inChannels;
         this.outChannels = outChannels;
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
+        this.groups = groups;
+        // torch computes kaiming's fan-out from the weight tensor (dim 0 times the kernel area), so a
+        // grouped convolution initialises as a dense one with the same output channels.
         this.weight = declare(
-                "weight", Parameter.Type.WEIGHT, new Shape(outChannels, inChannels, kernel, kernel),
+                "weight", Parameter.Type.WEIGHT, new Shape(outChannels, inChannels / groups, kernel, kernel),
                 Init.kaimingNormalFanOut());
     }
 
@@ -33,13 +48,13 @@ public final class Conv2d extends Module {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray w = ps.getValue(weight, x.getDevice(), training);
-        if (kernel == 1 && padding == 0) {
+        if (kernel == 1 && padding == 0 && groups == 1) {
             // 1x1 convolutions go the way this machine runs them safely (see ConvPaths): a
             // deliberate difference from torchvision, which always calls conv2d. Same function.
             return new NDList(ConvPaths.current().pointwise().apply(x, w, null, stride));
         }
         return ai.djl.nn.convolutional.Conv2d.conv2d(
-                x, w, null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1);
+                x, w, null, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), groups);
     }
 
     @Override
@@ -54,7 +69,7 @@ public final class Conv2d extends Module {
     @Override
     public long macs(Shape in) {
         Shape out = outputShape(in);
-        return out.size() * inChannels * kernel * kernel;
+        return out.size() * (inChannels / groups) * kernel * kernel;
     }
 
     public int inChannels() {
@@ -73,12 +88,17 @@ public final class Conv2d extends Module {
         return stride;
     }
 
+    /** Groups: 1 for a dense convolution. */
+    public int groups() {
+        return groups;
+    }
+
     /** Zero padding on each side. */
     public int padding() {
         return padding;
     }
 
-    /** The weight parameter, shape (out, in, k, k). */
+    /** The weight parameter, shape (out, in / groups, k, k). */
     public Parameter weight() {
         return weight;
     }

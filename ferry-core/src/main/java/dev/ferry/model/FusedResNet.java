@@ -47,14 +47,14 @@ public final class FusedResNet implements InferenceNetwork {
     /** The manager {@link #standalone} opened for this network, closed with it; else null. */
     private NDManager owner;
 
-    /** A convolution with its BatchNorm folded in: weight (out, in, k, k), bias (out). */
-    private record ConvBias(NDArray weight, NDArray bias, int stride, int padding, PointwiseConv pointwise) {
+    /** A convolution with its BatchNorm folded in: weight (out, in / groups, k, k), bias (out). */
+    private record ConvBias(NDArray weight, NDArray bias, int stride, int padding, int groups, PointwiseConv pointwise) {
         NDArray apply(NDArray x) {
-            if (weight.getShape().get(2) == 1 && padding == 0) {
+            if (weight.getShape().get(2) == 1 && padding == 0 && groups == 1) {
                 return pointwise.apply(x, weight, bias, stride);
             }
             return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride),
-                    new Shape(padding, padding), new Shape(1, 1), 1).singletonOrThrow();
+                    new Shape(padding, padding), new Shape(1, 1), groups).singletonOrThrow();
         }
     }
 
@@ -147,7 +147,7 @@ public final class FusedResNet implements InferenceNetwork {
                                  boolean channelsLast, PointwiseConv pointwise) {
         InferencePlan.Folded f = c.fold(values);
         int out = c.out();
-        int in = c.in();
+        int in = c.inPerGroup();
         int k = c.kernel();
         NDArray weight;
         if (channelsLast) {
@@ -167,7 +167,7 @@ public final class FusedResNet implements InferenceNetwork {
         } else {
             weight = owned(own, f.weight(), new Shape(out, in, k, k));
         }
-        return new ConvBias(weight, owned(own, f.bias(), new Shape(out)), c.stride(), c.padding(), pointwise);
+        return new ConvBias(weight, owned(own, f.bias(), new Shape(out)), c.stride(), c.padding(), c.groups(), pointwise);
     }
 
     /**

@@ -52,16 +52,33 @@ public record InferencePlan(ResNetConfig config, Conv stem, boolean maxPool, Lis
      * @param kernel square kernel size
      * @param stride stride in both directions
      * @param padding zero padding on every side
+     * @param groups groups of a grouped convolution (ResNeXt's 3x3), 1 for a dense one
      * @param relu whether ReLU follows
      */
-    public record Conv(String conv, String bn, int in, int out, int kernel, int stride, int padding, boolean relu) {
-        /** Number of weight values: out x in x kernel x kernel. */
+    public record Conv(String conv, String bn, int in, int out, int kernel, int stride, int padding, int groups, boolean relu) {
+        public Conv {
+            if (groups < 1 || in % groups != 0 || out % groups != 0) {
+                throw new IllegalArgumentException(conv + ": " + groups + " groups do not divide " + in + " -> " + out);
+            }
+        }
+
+        /** A dense convolution (one group). */
+        public Conv(String conv, String bn, int in, int out, int kernel, int stride, int padding, boolean relu) {
+            this(conv, bn, in, out, kernel, stride, padding, 1, relu);
+        }
+
+        /** Input channels each output channel sees: in / groups. */
+        public int inPerGroup() {
+            return in / groups;
+        }
+
+        /** Number of weight values: out x (in / groups) x kernel x kernel. */
         public long weightCount() {
-            return (long) out * in * kernel * kernel;
+            return (long) out * inPerGroup() * kernel * kernel;
         }
 
         /**
-         * The folded weight (out, in, k, k; row-major) and bias (out), computed in double precision
+         * The folded weight (out, in / groups, k, k; row-major) and bias (out), computed in double precision
          * so that folding adds no rounding beyond the final cast to float. The arrays are new: the
          * value function may hand out its own storage, which is never written.
          *
@@ -76,7 +93,7 @@ public record InferencePlan(ResNetConfig config, Conv stem, boolean maxPool, Lis
             float[] var = value(values, bn + ".running_var", out);
             float[] folded = new float[w.length];
             float[] bias = new float[out];
-            int per = in * kernel * kernel;
+            int per = inPerGroup() * kernel * kernel;
             for (int o = 0; o < out; o++) {
                 double scale = gamma[o] / Math.sqrt((double) var[o] + BatchNorm2d.EPS);
                 bias[o] = (float) (beta[o] - mean[o] * scale);
@@ -91,7 +108,7 @@ public record InferencePlan(ResNetConfig config, Conv stem, boolean maxPool, Lis
     /**
      * A folded convolution's values.
      *
-     * @param weight out x in x k x k, row-major
+     * @param weight out x (in / groups) x k x k, row-major
      * @param bias one per output channel
      */
     public record Folded(float[] weight, float[] bias) {}
@@ -168,7 +185,7 @@ public record InferencePlan(ResNetConfig config, Conv stem, boolean maxPool, Lis
                     + " channels after " + c.outChannels());
         }
         return new Conv(prefix + layer.convName(), prefix + layer.bnName(), c.inChannels(), c.outChannels(),
-                c.kernel(), c.stride(), c.padding(), relu);
+                c.kernel(), c.stride(), c.padding(), c.groups(), relu);
     }
 
     /** The values of a live network's current weights and statistics, by state_dict key. */

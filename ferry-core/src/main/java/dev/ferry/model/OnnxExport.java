@@ -332,9 +332,11 @@ public final class OnnxExport {
     /** A folded convolution, with ReLU when the plan says so; returns the output name. */
     private String conv(InferencePlan.Conv c, String x) {
         int p = c.padding();
-        Pb[] attrs = {ints("kernel_shape", c.kernel(), c.kernel()), ints("strides", c.stride(), c.stride()),
-                ints("pads", p, p, p, p)};
-        long[] wDims = {c.out(), c.in(), c.kernel(), c.kernel()};
+        Pb[] attrs = c.groups() == 1
+                ? new Pb[] {ints("kernel_shape", c.kernel(), c.kernel()), ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p)}
+                : new Pb[] {ints("kernel_shape", c.kernel(), c.kernel()), ints("strides", c.stride(), c.stride()), ints("pads", p, p, p, p),
+                        intAttr("group", c.groups())};
+        long[] wDims = {c.out(), c.inPerGroup(), c.kernel(), c.kernel()};
         String y;
         if (settings.activations() instanceof Int8) {
             y = int8Conv(c, x, attrs, wDims);

@@ -65,7 +65,9 @@ public final class ResNet extends Module {
             for (int b = 0; b < counts[s]; b++) {
                 // The first block of stages 2-4 halves the resolution.
                 int stride = (b == 0 && s > 0) ? 2 : 1;
-                ResidualBlock block = type.create(inChannels, planes, stride, config.zeroInitResidual());
+                int inner = type == BlockType.BASIC ? planes : config.innerWidth(planes);
+                ResidualBlock block = type.create(inChannels, planes, inner, type == BlockType.BASIC ? 1 : config.groups(),
+                        stride, config.zeroInitResidual());
                 blocks.add(block);
                 inChannels = block.outChannels();
             }

@@ -34,7 +34,9 @@ public final class ModelWeights {
     /**
      * Infers the network a state dict was saved from: depth from the number of blocks per stage,
      * block type from the presence of {@code conv3}, width and stem from {@code conv1.weight} (7x7 is
-     * the ImageNet stem, 3x3 the small one), classes from {@code fc.weight}.
+     * the ImageNet stem, 3x3 the small one), a Bottleneck's grouping and inner width from
+     * {@code layer1.0.conv2.weight} (out x in/groups x 3 x 3: ResNeXt and Wide ResNet), classes from
+     * {@code fc.weight}.
      *
      * @throws InputException naming the file when the keys are not a ResNet's
      */
@@ -63,14 +65,27 @@ public final class ModelWeights {
             }
         }
         BlockType type = bottleneck ? BlockType.BOTTLENECK : BlockType.BASIC;
-        Architecture arch = Architecture.fromStructure(type, blocks);
+        int width = (int) c1[0];
+        int groups = 1;
+        int inner = width;
+        if (bottleneck) {
+            Tensor conv2 = sd.get("layer1.0.conv2.weight");
+            if (conv2 == null || conv2.rank() != 4 || conv2.shape()[1] < 1 || conv2.shape()[0] % conv2.shape()[1] != 0) {
+                throw new InputException("layer1.0.conv2.weight is missing or not a (out, in/groups, 3, 3) convolution: " + file);
+            }
+            inner = (int) conv2.shape()[0];
+            groups = (int) (conv2.shape()[0] / conv2.shape()[1]);
+        }
+        Architecture arch = Architecture.fromStructure(type, blocks, width, groups, inner);
         if (arch == null) {
-            throw new InputException("no ResNet has " + type.name().toLowerCase() + " blocks " + Arrays.toString(blocks)
-                    + " per stage (" + file + ")");
+            throw new InputException("no network of torchvision's resnet.py has " + type.name().toLowerCase() + " blocks "
+                    + Arrays.toString(blocks) + " per stage" + (bottleneck ? " with layer1's 3x3 convolution " + inner
+                    + " channels wide in " + groups + " group" + (groups == 1 ? "" : "s") + " at stem width " + width : "")
+                    + " (" + file + ")");
         }
         Tensor fc = sd.get("fc.weight");
         int classes = fc != null && fc.rank() == 2 ? (int) fc.shape()[0] : 1000;
-        return new ResNetConfig(arch, classes, (int) c1[0], stem, 0f, false);
+        return new ResNetConfig(arch, classes, width, stem, 0f, false);
     }
 
     /**
