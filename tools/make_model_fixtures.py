@@ -16,7 +16,10 @@ import torch
 import torchvision
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "ferry-core", "src", "test", "resources", "model")
-ARCHS = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+ARCHS = [
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2",
+]
 
 
 def count_macs(model, size):

@@ -50,7 +50,12 @@ class ResNetTest {
         "RESNET34, 21797672, 3663761408",
         "RESNET50, 25557032, 4089184256",
         "RESNET101, 44549160, 7801405440",
-        "RESNET152, 60192808, 11513626624"
+        "RESNET152, 60192808, 11513626624",
+        "RESNEXT50_32X4D, 25028904, 4230479872",
+        "RESNEXT101_32X8D, 88791336, 16414015488",
+        "RESNEXT101_64X4D, 83455272, 15460270080",
+        "WIDE_RESNET50_2, 68883240, 11398021120",
+        "WIDE_RESNET101_2, 126886696, 22753050624"
     })
     void parameterAndMacCountsEqualTorchvision(Architecture arch, long params, long macs) {
         ResNet net = ResNet.create(ResNetConfig.of(arch, 1000));

@@ -1,0 +1,228 @@
+package dev.ferry.weights;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ferry.InputException;
+import dev.ferry.model.Architecture;
+import dev.ferry.model.FusedResNet;
+import dev.ferry.model.InferencePlan;
+import dev.ferry.model.OrtResNet;
+import dev.ferry.model.ResNet;
+import dev.ferry.model.ResNetConfig;
+import dev.ferry.model.Stem;
+import dev.ferry.platform.ConvLayout;
+import dev.ferry.platform.Engines;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Parity with torchvision for ResNeXt and Wide ResNet: the five networks of
+ * {@code tools/make_grouped_fixtures.py} (torchvision's blocks at stem width 4, groups scaled as
+ * {@link ResNetConfig} scales them, 10 classes) must be recognised from the files torch wrote and
+ * reproduce torchvision's eval-mode logits on every engine (the full-size keys, shapes, parameter
+ * and MAC counts are {@code ResNetTest}'s). The error metric and tolerances are {@link ParityTest}'s.
+ */
+class GroupedParityTest {
+    private static NDManager manager;
+    private static JsonObject grouped;
+    private static float[] input;
+
+    @BeforeAll
+    static void start() {
+        manager = Engines.newManager();
+        grouped = json("grouped.json");
+        input = Fixtures.floats("input.bin");
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2"})
+    void logitsMatchTorchvisionOnEveryEngine(String arch) {
+        JsonObject model = grouped.getAsJsonObject("models").getAsJsonObject(arch);
+        Path file = path(model.get("weights").getAsString());
+        StateDict sd = WeightsReader.read(file);
+
+        ResNetConfig config = ModelWeights.inferConfig(sd, file);
+        assertEquals(Architecture.parse(arch), config.architecture());
+        assertEquals(4, config.width());
+        assertEquals(Stem.IMAGENET, config.stem());
+        assertEquals(10, config.numClasses());
+        assertEquals(model.get("groups").getAsInt(), config.groups());
+        JsonArray conv2 = model.getAsJsonArray("layer1_conv2_shape");
+        assertEquals(conv2.get(0).getAsInt(), config.innerWidth(4), "layer1's inner width");
+        assertEquals(model.get("tensors").getAsInt(), sd.size());
+
+        double[] expected64 = doubles(model.get("logits_f64").getAsString());
+        double[] expected32 = toDoubles(floats(model.get("logits").getAsString()));
+        double torchRounding = ParityTest.relativeError(expected32, expected64);
+        assertEquals(model.get("float32_rounding").getAsDouble(), torchRounding, 1e-12);
+
+        try (NDManager m = manager.newSubManager()) {
+            ResNet net64 = loaded(sd, file, m, DataType.FLOAT64);
+            assertEquals(model.get("params").getAsLong(), net64.parameterCount());
+            double error64 = ParityTest.relativeError(logits(net64, m, DataType.FLOAT64), expected64);
+            assertTrue(error64 <= ParityTest.F64_TOLERANCE, arch + " float64: " + error64);
+
+            ResNet net = loaded(sd, file, m, DataType.FLOAT32);
+            double[] ferry32 = logits(net, m, DataType.FLOAT32);
+            assertWithin(arch + " training network", ferry32, expected32, torchRounding);
+
+            for (ConvLayout layout : ConvLayout.values()) {
+                try (FusedResNet fused = FusedResNet.of(net, m, layout)) {
+                    assertWithin(arch + " libtorch engine " + layout, toDoubles(fused.forward(input, 2, 64, 64)), expected32, torchRounding);
+                }
+            }
+        }
+        // ONNX Runtime straight from the file's tensors, without a libtorch network in between.
+        Function<String, float[]> values = key -> sd.get(key) == null ? null : sd.get(key).floats();
+        try (OrtResNet ort = OrtResNet.of(InferencePlan.of(config), values, 1, false)) {
+            assertWithin(arch + " ONNX Runtime engine", toDoubles(ort.forward(input, 2, 64, 64)), expected32, torchRounding);
+            float[] features = ort.forwardFeatures(input, 2, 64, 64);
+            assertEquals(2 * config.featureDim(), features.length);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"resnext50_32x4d", "wide_resnet50_2"})
+    void theLegacyAndSafetensorsCopiesGiveTheZipFilesLogits(String arch) {
+        JsonObject model = grouped.getAsJsonObject("models").getAsJsonObject(arch);
+        Path zip = path(model.get("weights").getAsString());
+        JsonArray copies = model.getAsJsonArray("copies");
+        assertEquals(2, copies.size());
+        try (NDManager m = manager.newSubManager()) {
+            double[] reference = logits(loaded(WeightsReader.read(zip), zip, m, DataType.FLOAT32), m, DataType.FLOAT32);
+            for (JsonElement copy : copies) {
+                Path file = path(copy.getAsString());
+                StateDict sd = WeightsReader.read(file);
+                assertEquals(Architecture.parse(arch), ModelWeights.inferConfig(sd, file).architecture());
+                assertArrayEquals(reference, logits(loaded(sd, file, m, DataType.FLOAT32), m, DataType.FLOAT32), 0.0, file.toString());
+            }
+        }
+    }
+
+    @Test
+    void namesParseEveryWayTheyAreWritten() {
+        assertEquals(Architecture.RESNEXT50_32X4D, Architecture.parse("ResNeXt-50 (32x4d)"));
+        assertEquals(Architecture.RESNEXT101_64X4D, Architecture.parse("resnext101_64x4d"));
+        assertEquals(Architecture.WIDE_RESNET50_2, Architecture.parse("Wide ResNet-50-2"));
+        assertEquals(Architecture.WIDE_RESNET101_2, Architecture.parse("WIDE_RESNET101_2"));
+        assertEquals("ResNeXt-101 (32x8d)", Architecture.RESNEXT101_32X8D.displayName());
+        assertEquals("Wide ResNet-101-2", Architecture.WIDE_RESNET101_2.displayName());
+        assertEquals(Architecture.RESNET50, Architecture.parse("50"));
+    }
+
+    @Test
+    void aWidthTheGroupsDoNotDivideIsAOneLineError() {
+        InputException e = assertThrows(InputException.class,
+                () -> new ResNetConfig(Architecture.RESNEXT50_32X4D, 10, 24, Stem.IMAGENET, 0f, false));
+        assertEquals("width 24 does not fit resnext50_32x4d: its 32 groups of 4 channels scale to a whole number of groups"
+                + " only at widths that are a multiple of 2 and divide 256", e.getMessage());
+        // Wide ResNet has one group: any width.
+        assertEquals(1, new ResNetConfig(Architecture.WIDE_RESNET50_2, 10, 24, Stem.IMAGENET, 0f, false).groups());
+        assertEquals(48, new ResNetConfig(Architecture.WIDE_RESNET50_2, 10, 24, Stem.IMAGENET, 0f, false).innerWidth(24));
+    }
+
+    @Test
+    void aResnet50FileIsNotTakenForAResnext() {
+        // Same block counts as resnext50_32x4d and wide_resnet50_2; conv2 tells them apart.
+        Path file = Fixtures.path("resnet50_w8.pth");
+        assertEquals(Architecture.RESNET50, ModelWeights.inferConfig(WeightsReader.read(file), file).architecture());
+    }
+
+    private static void assertWithin(String what, double[] actual, double[] expected32, double torchRounding) {
+        double error = ParityTest.relativeError(actual, expected32);
+        assertTrue(error <= ParityTest.TOLERANCE + torchRounding, what + ": max relative error " + error + " > "
+                + ParityTest.TOLERANCE + " + torchvision's own float32 rounding " + torchRounding);
+    }
+
+    private static ResNet loaded(StateDict sd, Path file, NDManager m, DataType dtype) {
+        ResNet net = ResNet.create(ModelWeights.inferConfig(sd, file));
+        net.initialize(m, dtype, new Shape(1, 3, 64, 64));
+        ModelWeights.load(net, sd, false, file);
+        return net;
+    }
+
+    private static double[] logits(ResNet net, NDManager m, DataType dtype) {
+        NDArray x = m.create(input, new Shape(2, 3, 64, 64)).toType(dtype, false);
+        return net.forward(x, false).toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
+    private static Path path(String name) {
+        URL url = GroupedParityTest.class.getResource("/grouped/" + name);
+        if (url == null) {
+            throw new IllegalStateException("missing fixture grouped/" + name + "; run tools/make_grouped_fixtures.py");
+        }
+        try {
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonObject json(String name) {
+        try {
+            return JsonParser.parseString(Files.readString(path(name))).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] bytes(String name) {
+        try {
+            return Files.readAllBytes(path(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static float[] floats(String name) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes(name)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[buf.remaining() / 4];
+        buf.asFloatBuffer().get(out);
+        return out;
+    }
+
+    private static double[] doubles(String name) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes(name)).order(ByteOrder.LITTLE_ENDIAN);
+        double[] out = new double[buf.remaining() / 8];
+        buf.asDoubleBuffer().get(out);
+        return Arrays.copyOf(out, out.length);
+    }
+}
