@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 public final class BenchCommand extends FerryCommand {
 
     @Option(names = "--arch", defaultValue = "resnet50", converter = Converters.ArchitectureConverter.class,
-            description = "resnet18 ... resnet152 (default: ${DEFAULT-VALUE}).")
+            description = "Any network ferry summary knows, resnet18 ... wide_resnet101_2 (default: ${DEFAULT-VALUE}).")
     Architecture arch;
 
     @Option(names = "--batch", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")

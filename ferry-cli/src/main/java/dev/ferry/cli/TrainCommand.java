@@ -150,7 +150,7 @@ public final class TrainCommand extends FerryCommand {
 
     @Option(names = "--folds", paramLabel = "K", description = {
             "Cross-validate the recipe first: K stratified folds of --data (K >= 2, at most the smallest class's images),",
-            "K trainings each validated on its held-out fold; reports the mean accuracy, its standard deviation and a 95%",
+            "K trainings each validated on its held-out fold; reports the mean accuracy, its standard deviation and a 95%%",
             "Student-t interval, then trains the model as usual. One split's accuracy on ~100 validation images moves",
             "by 5-10 points with the split alone. Costs K extra trainings."})
     Integer folds;
