@@ -222,6 +222,9 @@ def make_eval_cases(manifest):
     case("grey16_300x280_v1", "grey16_300x280", 256, 224, "BILINEAR", IMAGENET_MEAN, IMAGENET_STD, False)
     case("small_200x150_v1", "small_200x150", 256, 224, "BILINEAR", IMAGENET_MEAN, IMAGENET_STD, False)
     case("rgb_451x300_v2", "rgb_451x300", 232, 224, "BILINEAR", IMAGENET_MEAN, IMAGENET_STD, False)
+    # timm's eval preset for its ResNet weights: crop_pct 0.95, so Resize(floor(224 / 0.95) = 235), bicubic.
+    case("rgb_451x300_timm", "rgb_451x300", 235, 224, "BICUBIC", IMAGENET_MEAN, IMAGENET_STD, True)
+    case("grey_300x700_timm", "grey_300x700", 235, 224, "BICUBIC", IMAGENET_MEAN, IMAGENET_STD, False)
     case("grey_28x28_small", "grey_28x28", 0, 28, "BILINEAR", SMALL_MEAN, SMALL_STD, True)
     case("rgb_30x27_pad32", "rgb_30x27", 0, 32, "BILINEAR", SMALL_MEAN, SMALL_STD, True)
 

@@ -46,7 +46,7 @@ class EvalPipelineTest {
                 assertEquals(0, Fixtures.maxAbsDiff(actual, expected), () -> Fixtures.firstDifference(actual, expected));
             }));
         }
-        assertTrue(tests.size() >= 9, "expected at least 9 eval cases in the manifest");
+        assertTrue(tests.size() >= 11, "expected at least 11 eval cases in the manifest");
         return tests.stream();
     }
 
