@@ -23,6 +23,37 @@ class SummaryCommandTest {
     }
 
     @Test
+    void resnextAndWideResnetTables() {
+        CliHarness.Result x = CliHarness.run("summary", "--arch", "resnext50_32x4d");
+        assertEquals(0, x.code(), x.err());
+        assertTrue(x.out().startsWith("ResNeXt-50 (32x4d) (bottleneck blocks [3, 4, 6, 3], 32 groups of 4, width 64,"), x.out());
+        // The ResNeXt paper's Table 1, conv2 and conv5.
+        assertTrue(x.out().contains("[1x1, 128; 3x3, 128, C=32; 1x1, 256] x 3"), x.out());
+        assertTrue(x.out().contains("[1x1, 1024; 3x3, 1024, C=32; 1x1, 2048] x 3"), x.out());
+        assertTrue(x.out().contains("total params      25,028,904"), x.out());
+        assertTrue(x.out().contains("4,230,479,872 (4.230e9)"), x.out());
+
+        CliHarness.Result w = CliHarness.run("summary", "--arch", "Wide ResNet-101-2", "--json");
+        assertEquals(0, w.code(), w.err());
+        JsonObject o = JsonParser.parseString(w.out()).getAsJsonObject();
+        assertEquals("wide_resnet101_2", o.get("arch").getAsString());
+        assertEquals(126_886_696L, o.get("params").getAsLong());
+        assertEquals(22_753_050_624L, o.get("macs").getAsLong());
+        assertEquals(1, o.get("groups").getAsInt());
+        assertEquals(128, o.get("widthPerGroup").getAsInt());
+        assertEquals("[1x1, 512; 3x3, 512; 1x1, 1024] x 23",
+                o.getAsJsonArray("stages").get(4).getAsJsonObject().get("blocks").getAsString());
+
+        // A narrow ResNeXt keeps its group width: 16 / 64 of 32 groups.
+        CliHarness.Result n = CliHarness.run("summary", "--arch", "resnext101_64x4d", "--width", "16", "--json");
+        assertEquals(0, n.code(), n.err());
+        assertEquals(16, JsonParser.parseString(n.out()).getAsJsonObject().get("groups").getAsInt());
+        CliHarness.Result bad = CliHarness.run("summary", "--arch", "resnext50_32x4d", "--width", "24");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("ferry: error: width 24 does not fit resnext50_32x4d"), bad.err());
+    }
+
+    @Test
     void jsonIsOneObjectOnStdout() {
         CliHarness.Result r = CliHarness.run("summary", "--arch", "ResNet-101", "--num-classes", "10", "--json");
         assertEquals(0, r.code(), r.err());
