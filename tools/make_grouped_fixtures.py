@@ -41,6 +41,7 @@ import torch.nn as nn
 from torchvision.models.resnet import Bottleneck, ResNet
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_parity_fixtures as parity_fixtures  # noqa: E402  (logits in a given precision)
 import make_weight_fixtures as weight_fixtures  # noqa: E402  (BatchNorm set-up and safetensors writer)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -103,30 +104,8 @@ class NarrowGroupedResNet(ResNet):
 def build(arch):
     layers, groups, wpg = NETWORKS[arch]
     g, base = scaled(groups, wpg, WIDTH)
-    model = NarrowGroupedResNet(layers, g, base)
-    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
-    with torch.no_grad():
-        for bn in bns:
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.normal_(0.0, 0.2)
-        for bn in bns:
-            bn.momentum = None
-            bn.reset_running_stats()
-        model.train()
-        for _ in range(3):
-            model(torch.randn(4, 3, 64, 64))
-        for bn in bns:
-            bn.momentum = 0.1
-            bn.running_mean.mul_(1.0 + 0.1 * torch.rand_like(bn.running_mean))
-            bn.running_var.mul_(1.0 + 0.2 * torch.rand_like(bn.running_var))
-            bn.num_batches_tracked.fill_(1234)
-    model.eval()
+    model = weight_fixtures.randomize_batch_norms(NarrowGroupedResNet(layers, g, base))
     return model, g, base
-
-
-def logits(model, x, dtype):
-    with torch.no_grad():
-        return model.to(dtype)(x.to(dtype)).reshape(-1)
 
 
 def main():
@@ -153,8 +132,8 @@ def main():
         if copies:
             torch.save(sd, os.path.join(OUT, stem + "_legacy.pth"), _use_new_zipfile_serialization=False)
             weight_fixtures.write_safetensors(os.path.join(OUT, stem + ".safetensors"), sd, {"format": "pt"})
-        l32 = logits(model, x, torch.float32).numpy()
-        l64 = logits(model, x, torch.float64).numpy()
+        l32 = parity_fixtures.logits(model, x, torch.float32).numpy()
+        l64 = parity_fixtures.logits(model, x, torch.float64).numpy()
         model.float()
         with open(os.path.join(OUT, stem + "_logits.bin"), "wb") as f:
             f.write(l32.astype("<f4").tobytes())

@@ -101,7 +101,11 @@ class NarrowResNet(ResNet):
 
 def build_model(depth):
     block, layers = DEPTHS[depth]
-    model = NarrowResNet(block, layers, NUM_CLASSES)
+    return randomize_batch_norms(NarrowResNet(block, layers, NUM_CLASSES))
+
+
+def randomize_batch_norms(model):
+    """Random BatchNorm affine parameters and calibrated, perturbed running statistics; eval mode."""
     bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     with torch.no_grad():
         for bn in bns:

@@ -12,15 +12,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Access to src/test/resources/weights, written by tools/make_weight_fixtures.py. */
+/**
+ * Access to src/test/resources/weights, written by tools/make_weight_fixtures.py, and to the other
+ * fixture folders of this package's tests ({@code grouped}: tools/make_grouped_fixtures.py).
+ */
 final class Fixtures {
     private Fixtures() {}
 
-    /** The fixture file {@code name}; fails the test if it does not exist. */
+    /** The fixture file {@code name} of weights/; fails the test if it does not exist. */
     static Path path(String name) {
-        URL url = Fixtures.class.getResource("/weights/" + name);
+        return path("weights", name);
+    }
+
+    /** The fixture file {@code folder/name}; fails the test if it does not exist. */
+    static Path path(String folder, String name) {
+        URL url = Fixtures.class.getResource("/" + folder + "/" + name);
         if (url == null) {
-            throw new IllegalStateException("missing fixture " + name + "; run tools/make_weight_fixtures.py");
+            throw new IllegalStateException("missing fixture " + folder + "/" + name + "; run the tools/ script that writes " + folder + "/");
         }
         try {
             return Path.of(url.toURI());
@@ -31,8 +39,13 @@ final class Fixtures {
 
     /** A JSON fixture (manifest.json, parity.json). */
     static JsonObject json(String name) {
+        return json(path(name));
+    }
+
+    /** A JSON fixture file. */
+    static JsonObject json(Path file) {
         try {
-            return JsonParser.parseString(Files.readString(path(name), StandardCharsets.UTF_8)).getAsJsonObject();
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -40,11 +53,28 @@ final class Fixtures {
 
     /** A raw little-endian float32 fixture (input.bin, *_logits.bin). */
     static float[] floats(String name) {
+        return floats(path(name));
+    }
+
+    /** A raw little-endian float32 file. */
+    static float[] floats(Path file) {
+        ByteBuffer buf = bytes(file);
+        float[] out = new float[buf.remaining() / 4];
+        buf.asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** A raw little-endian float64 file. */
+    static double[] doubles(Path file) {
+        ByteBuffer buf = bytes(file);
+        double[] out = new double[buf.remaining() / 8];
+        buf.asDoubleBuffer().get(out);
+        return out;
+    }
+
+    private static ByteBuffer bytes(Path file) {
         try {
-            ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(path(name))).order(ByteOrder.LITTLE_ENDIAN);
-            float[] out = new float[buf.remaining() / 4];
-            buf.asFloatBuffer().get(out);
-            return out;
+            return ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

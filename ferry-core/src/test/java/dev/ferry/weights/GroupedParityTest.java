@@ -12,7 +12,6 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.ferry.InputException;
 import dev.ferry.model.Architecture;
 import dev.ferry.model.FusedResNet;
@@ -26,14 +25,8 @@ import dev.ferry.model.Stem;
 import dev.ferry.platform.ConvLayout;
 import dev.ferry.platform.Engines;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -60,7 +53,7 @@ class GroupedParityTest {
     @BeforeAll
     static void start() {
         manager = Engines.newManager();
-        grouped = json("grouped.json");
+        grouped = Fixtures.json(path("grouped.json"));
         input = Fixtures.floats("input.bin");
     }
 
@@ -230,44 +223,14 @@ class GroupedParityTest {
     }
 
     private static Path path(String name) {
-        URL url = GroupedParityTest.class.getResource("/grouped/" + name);
-        if (url == null) {
-            throw new IllegalStateException("missing fixture grouped/" + name + "; run tools/make_grouped_fixtures.py");
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonObject json(String name) {
-        try {
-            return JsonParser.parseString(Files.readString(path(name))).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] bytes(String name) {
-        try {
-            return Files.readAllBytes(path(name));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.path("grouped", name);
     }
 
     private static float[] floats(String name) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes(name)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] out = new float[buf.remaining() / 4];
-        buf.asFloatBuffer().get(out);
-        return out;
+        return Fixtures.floats(path(name));
     }
 
     private static double[] doubles(String name) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes(name)).order(ByteOrder.LITTLE_ENDIAN);
-        double[] out = new double[buf.remaining() / 8];
-        buf.asDoubleBuffer().get(out);
-        return Arrays.copyOf(out, out.length);
+        return Fixtures.doubles(path(name));
     }
 }
