@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * ({@code ResNet50_Weights.IMAGENET1K_V2} is {@link #RESNET50_IMAGENET1K_V2}, or
  * {@code "resnet50.IMAGENET1K_V2"} on the command line).
  *
- * <p>File names, URLs, accuracies, parameter counts and presets are those of torchvision 0.14
+ * <p>Every network of torchvision's {@code resnet.py}: ResNet, ResNeXt and Wide ResNet. File names,
+ * URLs, accuracies, parameter counts and presets are those of torchvision 0.14
  * ({@code torchvision/models/resnet.py}); the 1000 category names are its
  * {@code _IMAGENET_CATEGORIES}, in class-index order.
  */
@@ -40,7 +41,25 @@ public enum KnownWeights {
     /** ResNet-152, original recipe. */
     RESNET152_IMAGENET1K_V1("resnet152", "IMAGENET1K_V1", "resnet152-394f9c45.pth", 78.312, 94.046, 60_192_808L, Preset.imagenetV1()),
     /** ResNet-152, torchvision's new training recipe. */
-    RESNET152_IMAGENET1K_V2("resnet152", "IMAGENET1K_V2", "resnet152-f82ba261.pth", 82.284, 96.002, 60_192_808L, Preset.imagenetV2());
+    RESNET152_IMAGENET1K_V2("resnet152", "IMAGENET1K_V2", "resnet152-f82ba261.pth", 82.284, 96.002, 60_192_808L, Preset.imagenetV2()),
+    /** ResNeXt-50 (32x4d), original recipe. */
+    RESNEXT50_32X4D_IMAGENET1K_V1("resnext50_32x4d", "IMAGENET1K_V1", "resnext50_32x4d-7cdf4587.pth", 77.618, 93.698, 25_028_904L, Preset.imagenetV1()),
+    /** ResNeXt-50 (32x4d), torchvision's new training recipe. */
+    RESNEXT50_32X4D_IMAGENET1K_V2("resnext50_32x4d", "IMAGENET1K_V2", "resnext50_32x4d-1a0047aa.pth", 81.198, 95.340, 25_028_904L, Preset.imagenetV2()),
+    /** ResNeXt-101 (32x8d), original recipe. */
+    RESNEXT101_32X8D_IMAGENET1K_V1("resnext101_32x8d", "IMAGENET1K_V1", "resnext101_32x8d-8ba56ff5.pth", 79.312, 94.526, 88_791_336L, Preset.imagenetV1()),
+    /** ResNeXt-101 (32x8d), torchvision's new training recipe. */
+    RESNEXT101_32X8D_IMAGENET1K_V2("resnext101_32x8d", "IMAGENET1K_V2", "resnext101_32x8d-110c445d.pth", 82.834, 96.228, 88_791_336L, Preset.imagenetV2()),
+    /** ResNeXt-101 (64x4d): torchvision has only the new recipe, published as V1 (evaluated at Resize 232). */
+    RESNEXT101_64X4D_IMAGENET1K_V1("resnext101_64x4d", "IMAGENET1K_V1", "resnext101_64x4d-173b62eb.pth", 83.246, 96.454, 83_455_272L, Preset.imagenetV2()),
+    /** Wide ResNet-50-2, original recipe. */
+    WIDE_RESNET50_2_IMAGENET1K_V1("wide_resnet50_2", "IMAGENET1K_V1", "wide_resnet50_2-95faca4d.pth", 78.468, 94.086, 68_883_240L, Preset.imagenetV1()),
+    /** Wide ResNet-50-2, torchvision's new training recipe. */
+    WIDE_RESNET50_2_IMAGENET1K_V2("wide_resnet50_2", "IMAGENET1K_V2", "wide_resnet50_2-9ba9bcbe.pth", 81.602, 95.758, 68_883_240L, Preset.imagenetV2()),
+    /** Wide ResNet-101-2, original recipe. */
+    WIDE_RESNET101_2_IMAGENET1K_V1("wide_resnet101_2", "IMAGENET1K_V1", "wide_resnet101_2-32ee1156.pth", 78.848, 94.284, 126_886_696L, Preset.imagenetV1()),
+    /** Wide ResNet-101-2, torchvision's new training recipe. */
+    WIDE_RESNET101_2_IMAGENET1K_V2("wide_resnet101_2", "IMAGENET1K_V2", "wide_resnet101_2-d733dc28.pth", 82.510, 96.020, 126_886_696L, Preset.imagenetV2());
 
     /** Where torchvision publishes its weights; {@link #url()} is this plus {@link #fileName()}. */
     public static final URI DOWNLOAD_BASE = URI.create("https://download.pytorch.org/models/");
@@ -66,14 +85,9 @@ public enum KnownWeights {
         this.preset = preset;
     }
 
-    /** The architecture, e.g. {@code resnet50}. */
+    /** The architecture as torchvision's builder names it, e.g. {@code resnet50}, {@code resnext50_32x4d}. */
     public String architecture() {
         return architecture;
-    }
-
-    /** The ResNet depth: 18, 34, 50, 101 or 152. */
-    public int depth() {
-        return Integer.parseInt(architecture.substring("resnet".length()));
     }
 
     /** torchvision's variant name, e.g. {@code IMAGENET1K_V2}. */
@@ -173,14 +187,10 @@ public enum KnownWeights {
             }
         }
         List<String> candidates = new ArrayList<>(names());
-        for (KnownWeights w : values()) {
-            if (!candidates.contains(w.architecture)) {
-                candidates.add(w.architecture);
-            }
-        }
+        candidates.addAll(architectures());
         String suggestion = dev.ferry.Suggestions.didYouMean(name, candidates);
         throw new InputException("unknown pretrained weights '" + name + "'" + suggestion + " (known: " + String.join(", ", names())
-                + ", or an architecture alone (resnet18, resnet34, resnet50, resnet101, resnet152) for its default)");
+                + ", or an architecture alone (" + String.join(", ", architectures()) + ") for its default)");
     }
 
     /** torchvision's {@code DEFAULT} weights for {@code architecture}: V2 for resnet50/101/152, V1 for resnet18/34. */
@@ -194,9 +204,20 @@ public enum KnownWeights {
         }
         if (chosen == null) {
             throw new InputException("no pretrained weights for architecture '" + architecture
-                    + "'; ferry knows resnet18, resnet34, resnet50, resnet101 and resnet152");
+                    + "'; ferry knows " + String.join(", ", architectures()));
         }
         return chosen;
+    }
+
+    /** The architectures that have known weights, in declaration order. */
+    public static List<String> architectures() {
+        List<String> out = new ArrayList<>();
+        for (KnownWeights w : values()) {
+            if (!out.contains(w.architecture)) {
+                out.add(w.architecture);
+            }
+        }
+        return out;
     }
 
     /** All display names, e.g. {@code resnet18.IMAGENET1K_V1}, in declaration order. */

@@ -28,6 +28,13 @@ class KnownWeightsTest {
         "resnet101, RESNET101_IMAGENET1K_V2",
         "resnet18, RESNET18_IMAGENET1K_V1",
         "'  RESNET34 ', RESNET34_IMAGENET1K_V1",
+        "resnext50_32x4d, RESNEXT50_32X4D_IMAGENET1K_V2",
+        "ResNeXt50_32X4D_Weights.IMAGENET1K_V1, RESNEXT50_32X4D_IMAGENET1K_V1",
+        "RESNEXT101_32X8D_IMAGENET1K_V2, RESNEXT101_32X8D_IMAGENET1K_V2",
+        "resnext101_64x4d, RESNEXT101_64X4D_IMAGENET1K_V1",
+        "Wide_ResNet50_2_Weights.IMAGENET1K_V2, WIDE_RESNET50_2_IMAGENET1K_V2",
+        "wide_resnet101_2.default, WIDE_RESNET101_2_IMAGENET1K_V2",
+        "wide_resnet101_2.IMAGENET1K_V1, WIDE_RESNET101_2_IMAGENET1K_V1",
     })
     void parsesUserNames(String input, KnownWeights expected) {
         assertSame(expected, KnownWeights.parse(input));
@@ -40,7 +47,10 @@ class KnownWeightsTest {
         assertTrue(e.getMessage().startsWith("unknown pretrained weights '" + input + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("resnet18.IMAGENET1K_V1, resnet34.IMAGENET1K_V1, resnet50.IMAGENET1K_V1, "
                 + "resnet50.IMAGENET1K_V2, resnet101.IMAGENET1K_V1, resnet101.IMAGENET1K_V2, "
-                + "resnet152.IMAGENET1K_V1, resnet152.IMAGENET1K_V2"), e.getMessage());
+                + "resnet152.IMAGENET1K_V1, resnet152.IMAGENET1K_V2, resnext50_32x4d.IMAGENET1K_V1"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("or an architecture alone (resnet18, resnet34, resnet50, resnet101, resnet152, "
+                + "resnext50_32x4d, resnext101_32x8d, resnext101_64x4d, wide_resnet50_2, wide_resnet101_2) for its default)"),
+                e.getMessage());
     }
 
     @ParameterizedTest
@@ -56,7 +66,6 @@ class KnownWeightsTest {
     void torchvisionFileNamesUrlsAndHashes() {
         KnownWeights w = KnownWeights.RESNET50_IMAGENET1K_V2;
         assertEquals("resnet50", w.architecture());
-        assertEquals(50, w.depth());
         assertEquals("resnet50.IMAGENET1K_V2", w.displayName());
         assertEquals("resnet50-11ad3fa6.pth", w.fileName());
         assertEquals("https://download.pytorch.org/models/resnet50-11ad3fa6.pth", w.url().toString());
@@ -66,7 +75,25 @@ class KnownWeightsTest {
         assertEquals(25_557_032L, w.numParams());
         assertEquals("f37072fd", KnownWeights.RESNET18_IMAGENET1K_V1.sha256Prefix());
         assertEquals("resnet152-394f9c45.pth", KnownWeights.RESNET152_IMAGENET1K_V1.fileName());
-        assertEquals(8, KnownWeights.names().size());
+        assertEquals(17, KnownWeights.names().size());
+        KnownWeights x = KnownWeights.RESNEXT101_64X4D_IMAGENET1K_V1;
+        assertEquals("https://download.pytorch.org/models/resnext101_64x4d-173b62eb.pth", x.url().toString());
+        assertEquals("173b62eb", x.sha256Prefix());
+        assertEquals(83.246, x.acc1());
+        assertEquals(232, x.preset().resize(), "torchvision evaluates it at Resize 232");
+        assertEquals(83_455_272L, x.numParams());
+        assertEquals("d733dc28", KnownWeights.WIDE_RESNET101_2_IMAGENET1K_V2.sha256Prefix());
+        assertEquals(81.198, KnownWeights.RESNEXT50_32X4D_IMAGENET1K_V2.acc1());
+        assertEquals(78.468, KnownWeights.WIDE_RESNET50_2_IMAGENET1K_V1.acc1());
+        assertEquals(81.602, KnownWeights.WIDE_RESNET50_2_IMAGENET1K_V2.acc1());
+        assertEquals(77.618, KnownWeights.RESNEXT50_32X4D_IMAGENET1K_V1.acc1());
+        for (KnownWeights k : KnownWeights.values()) {
+            // Parameter counts are the network's own: the table and the enum agree.
+            assertEquals(k.numParams(), dev.ferry.model.ResNet.create(dev.ferry.model.ResNetConfig.of(
+                    dev.ferry.model.Architecture.parse(k.architecture()), 1000)).parameterCount(), k.name());
+            assertEquals(k.variant().equals("IMAGENET1K_V2") || k == KnownWeights.RESNEXT101_64X4D_IMAGENET1K_V1 ? 232 : 256,
+                    k.preset().resize(), k.name());
+        }
         for (KnownWeights k : KnownWeights.values()) {
             assertTrue(k.fileName().startsWith(k.architecture() + "-"), k.fileName());
             assertEquals(8, k.sha256Prefix().length(), k.name());
