@@ -1,0 +1,134 @@
+package dev.ferry.weights;
+
+import ai.djl.ndarray.types.Shape;
+import dev.ferry.FerryException;
+import dev.ferry.data.Preset;
+import dev.ferry.model.Architecture;
+import dev.ferry.model.ResNet;
+import dev.ferry.model.ResNetConfig;
+import dev.ferry.platform.FileDigest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * What a user chooses weights by, and what the cache holds: every known entry with its cost,
+ * accuracy and preprocessing ({@link #list}), and a check of every cached file against the hash it
+ * must have ({@link #verify}). The values behind {@code ferry weights list|verify}.
+ */
+public final class WeightsInventory {
+    private WeightsInventory() {}
+
+    /**
+     * One known weights entry.
+     *
+     * @param name the name users type, e.g. {@code resnet50.IMAGENET1K_V2}
+     * @param arch the architecture, e.g. {@code resnet50}
+     * @param params parameters
+     * @param gmacs multiply-accumulates of one image at the preset's crop, in billions (what
+     *     torchvision reports as GFLOPS)
+     * @param acc1 ImageNet-1K top-1 in percent, as published
+     * @param acc5 ImageNet-1K top-5 in percent, as published
+     * @param preset the evaluation preprocessing, e.g. {@code bilinear 256/224}
+     * @param bytes the cached file's size, or the float32 estimate (params x 4) when not cached
+     * @param cached whether the cache holds the file
+     * @param url where the file comes from
+     * @param path where the cache keeps it
+     */
+    public record Entry(String name, String arch, long params, double gmacs, double acc1, double acc5, String preset,
+                        long bytes, boolean cached, String url, String path) {}
+
+    /** Every known entry, in declaration order, with its state in {@code cache}. */
+    public static List<Entry> list(WeightsCache cache) {
+        List<Entry> out = new ArrayList<>();
+        for (KnownWeights w : KnownWeights.values()) {
+            Preset p = w.preset();
+            long macs = ResNet.create(ResNetConfig.of(Architecture.parse(w.architecture()), w.numClasses()))
+                    .macs(new Shape(1, 3, p.crop(), p.crop()));
+            Path file = cache.pathFor(w);
+            boolean cached = Files.isRegularFile(file);
+            long bytes;
+            try {
+                bytes = cached ? Files.size(file) : w.numParams() * Float.BYTES;
+            } catch (IOException e) {
+                throw new FerryException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+            out.add(new Entry(w.displayName(), w.architecture(), w.numParams(), macs / 1e9, w.acc1(), w.acc5(),
+                    describe(p), bytes, cached, w.url().toString(), file.toString()));
+        }
+        return out;
+    }
+
+    /** A preset in a few characters: {@code bilinear 256/224}. */
+    public static String describe(Preset p) {
+        return p.interpolation().name().toLowerCase(Locale.ROOT) + " " + p.resize() + "/" + p.crop();
+    }
+
+    /** What {@link #verify} found for one file. */
+    public enum Status {
+        /** The file's SHA-256 starts with the prefix in its known name. */
+        OK,
+        /** A known file whose content does not match its hash: delete it and fetch it again. */
+        MISMATCH,
+        /** Not a known file: nothing to check it against. */
+        UNKNOWN
+    }
+
+    /**
+     * One cached file.
+     *
+     * @param path the file
+     * @param name the known entry it is, or null
+     * @param status the verdict
+     * @param sha256 the file's SHA-256, computed now
+     * @param expectedPrefix the prefix it must start with, or null when unknown
+     */
+    public record Check(String path, String name, Status status, String sha256, String expectedPrefix) {}
+
+    /**
+     * Hashes every file of the cache's weights folder afresh (the stamps that spare later loads the
+     * hashing are not trusted here: a file changed in place keeps its size and time only by accident,
+     * and this is the command that looks). Hidden files (downloads in progress) and the stamps
+     * themselves are skipped.
+     */
+    public static List<Check> verify(WeightsCache cache) {
+        Path folder = cache.directory().resolve("weights");
+        List<Check> out = new ArrayList<>();
+        if (!Files.isDirectory(folder)) {
+            return out;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(folder)) {
+            files = s.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().startsWith(".") && !f.getFileName().toString().endsWith(".sha256"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new FerryException("cannot list " + folder + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String digest;
+            try {
+                digest = FileDigest.sha256(f);
+            } catch (IOException e) {
+                throw new FerryException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+            KnownWeights known = null;
+            for (KnownWeights w : KnownWeights.values()) {
+                if (w.fileName().equals(f.getFileName().toString())) {
+                    known = w;
+                }
+            }
+            if (known == null) {
+                out.add(new Check(f.toString(), null, Status.UNKNOWN, digest, null));
+            } else {
+                out.add(new Check(f.toString(), known.displayName(),
+                        digest.startsWith(known.sha256Prefix()) ? Status.OK : Status.MISMATCH, digest, known.sha256Prefix()));
+            }
+        }
+        return out;
+    }
+}
