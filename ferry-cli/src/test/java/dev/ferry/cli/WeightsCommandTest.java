@@ -21,7 +21,14 @@ class WeightsCommandTest {
         CliHarness.Result r = CliHarness.run("weights", "list", "--cache", cache.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonArray all = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("weights");
-        assertEquals(17, all.size());
+        assertEquals(17 + 6, all.size(), "torchvision's and the hub's known entries");
+        JsonObject timm = find(all, "hf-hub:timm/resnet152.a1h_in1k");
+        assertEquals(60_192_808L, timm.get("params").getAsLong());
+        assertEquals(82.80, timm.get("acc1").getAsDouble());
+        assertEquals("bicubic 235/224", timm.get("preset").getAsString());
+        assertTrue(timm.get("url").getAsString().equals("https://huggingface.co/timm/resnet152.a1h_in1k/resolve/main/model.safetensors"),
+                timm.get("url").getAsString());
+        assertTrue(timm.get("path").getAsString().endsWith("weights/hf-hub/timm--resnet152.a1h_in1k/main/model.safetensors"));
         JsonObject r50 = find(all, "resnet50.IMAGENET1K_V2");
         assertEquals(25_557_032L, r50.get("params").getAsLong());
         // torchvision's published GFLOPS for ResNet-50: 4.09 (multiply-accumulates at 224).
@@ -37,7 +44,9 @@ class WeightsCommandTest {
 
         CliHarness.Result text = CliHarness.run("weights", "list", "--cache", cache.toString());
         assertEquals(0, text.code(), text.err());
-        assertTrue(text.out().contains("wide_resnet50_2.IMAGENET1K_V2    wide_resnet50_2      68.9M   11.40  81.602"), text.out());
+        assertTrue(text.out().contains("wide_resnet50_2.IMAGENET1K_V2      wide_resnet50_2      68.9M   11.40  81.602"), text.out());
+        assertTrue(text.out().contains("hf-hub:timm/resnet50.a1_in1k       resnet50             25.6M    4.09  80.380  94.600 bicubic 235/224"),
+                text.out());
     }
 
     @Test

@@ -82,6 +82,14 @@ public record Preset(int resize, int crop, float[] mean, float[] std, Interpolat
     }
 
     /**
+     * ImageNet's mean and std with any resize, crop and filter: e.g. timm's eval preset for its
+     * ResNet weights, {@code imagenet(235, 224, BICUBIC)} (crop_pct 0.95).
+     */
+    public static Preset imagenet(int resize, int crop, Interpolation interpolation) {
+        return new Preset(resize, crop, IMAGENET_MEAN, IMAGENET_STD, interpolation);
+    }
+
+    /**
      * Small images used at their own size: no resize, a {@code size x size} centre crop (padding
      * with black if an image is smaller), and the same mean and std for all three channels (grey
      * images are replicated to RGB).

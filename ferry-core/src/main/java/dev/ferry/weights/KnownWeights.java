@@ -188,9 +188,11 @@ public enum KnownWeights {
         }
         List<String> candidates = new ArrayList<>(names());
         candidates.addAll(architectures());
+        candidates.addAll(HubWeights.names());
         String suggestion = dev.ferry.Suggestions.didYouMean(name, candidates);
         throw new InputException("unknown pretrained weights '" + name + "'" + suggestion + " (known: " + String.join(", ", names())
-                + ", or an architecture alone (" + String.join(", ", architectures()) + ") for its default)");
+                + ", or an architecture alone (" + String.join(", ", architectures()) + ") for its default; from the Hugging Face hub: "
+                + String.join(", ", HubWeights.names()) + ", or any " + HubReference.PREFIX + "ORG/NAME[@REVISION])");
     }
 
     /** torchvision's {@code DEFAULT} weights for {@code architecture}: V2 for resnet50/101/152, V1 for resnet18/34. */

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -85,9 +86,21 @@ public final class WeightsCache {
         return dev.ferry.platform.CacheDirectory.of(environment, userHome);
     }
 
+    /**
+     * The cache at {@link #defaultDirectory(Map, String)}, downloading from torchvision's server.
+     */
+    public static WeightsCache fromEnvironment(Map<String, String> environment, String userHome, PrintStream progress) {
+        return new WeightsCache(defaultDirectory(environment, userHome), progress);
+    }
+
     /** The cache folder. */
     public Path directory() {
         return directory;
+    }
+
+    /** Where progress and notes go. */
+    PrintStream progress() {
+        return progress;
     }
 
     /** Where {@code weights} is (or will be) stored. */
@@ -133,7 +146,7 @@ public final class WeightsCache {
     }
 
     /** The file's digest, from its stamp if the stamp is current, otherwise computed (and stamped). */
-    private String verifiedDigest(Path file) {
+    String verifiedDigest(Path file) {
         Path stamp = stampFor(file);
         try {
             String fingerprint = fingerprint(file);
@@ -156,26 +169,7 @@ public final class WeightsCache {
         try {
             Files.createDirectories(target.getParent());
             temp = AtomicFiles.newTempFile(target.getParent(), target.getFileName().toString()); // follows the umask
-            String digest;
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                Transfer transfer = new Transfer(out, target.getFileName().toString());
-                HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout).GET().build();
-                CompletableFuture<HttpResponse<Void>> pending = http.sendAsync(request, info -> {
-                    if (info.statusCode() != 200) {
-                        return HttpResponse.BodySubscribers.replacing(null);
-                    }
-                    transfer.total = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-                    return HttpResponse.BodySubscribers.ofByteArrayConsumer(transfer::accept);
-                });
-                HttpResponse<Void> response = await(pending, transfer, url, target);
-                if (response.statusCode() != 200) {
-                    throw cannotDownload(url, target, "HTTP status " + response.statusCode());
-                }
-                if (transfer.failure != null) {
-                    throw transfer.failure;
-                }
-                digest = transfer.finish();
-            }
+            String digest = fetch(url, temp, target.getFileName().toString()).sha256();
             if (!digest.startsWith(sha256Prefix)) {
                 throw new FerryException("downloaded " + url + " but its SHA-256 " + digest + " does not start with "
                         + sha256Prefix + "; discarded it (a corrupted transfer or a proxy's error page?), try again");
@@ -183,6 +177,8 @@ public final class WeightsCache {
             AtomicFiles.move(temp, target);
             temp = null;
             writeStamp(target, digest);
+        } catch (DownloadFailure e) {
+            throw cannotDownload(url, target, e.getMessage());
         } catch (IOException e) {
             throw cannotDownload(url, target, describe(e));
         } finally {
@@ -197,12 +193,70 @@ public final class WeightsCache {
     }
 
     /**
+     * What one download brought.
+     *
+     * @param sha256 the body's SHA-256, lower-case hex
+     * @param bytes the body's length
+     * @param headers the headers of every response on the way, the first request's first (a
+     *     redirect's headers say what the server it points to does not)
+     */
+    record Fetched(String sha256, long bytes, List<HttpHeaders> headers) {
+        /** The first value of header {@code name} along the way, or null. */
+        String header(String name) {
+            for (HttpHeaders h : headers) {
+                Optional<String> v = h.firstValue(name);
+                if (v.isPresent()) {
+                    return v.get();
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Why a download did not complete, in words for "cannot download URL (reason)". */
+    static final class DownloadFailure extends Exception {
+        DownloadFailure(String reason) {
+            super(reason);
+        }
+    }
+
+    /**
+     * Downloads {@code url} (following redirects) into the existing file {@code temp}, drawing the
+     * progress bar as {@code label}. Any status but 200 at the end of the redirects is a failure.
+     */
+    Fetched fetch(URI url, Path temp, String label) throws DownloadFailure, IOException {
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            Transfer transfer = new Transfer(out, label);
+            HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout).GET().build();
+            CompletableFuture<HttpResponse<Void>> pending = http.sendAsync(request, info -> {
+                if (info.statusCode() != 200) {
+                    return HttpResponse.BodySubscribers.replacing(null);
+                }
+                transfer.total = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+                return HttpResponse.BodySubscribers.ofByteArrayConsumer(transfer::accept);
+            });
+            HttpResponse<Void> response = await(pending, transfer);
+            if (response.statusCode() != 200) {
+                throw new DownloadFailure("HTTP status " + response.statusCode());
+            }
+            if (transfer.failure != null) {
+                throw transfer.failure;
+            }
+            List<HttpHeaders> chain = new java.util.ArrayList<>();
+            for (HttpResponse<?> r = response; r != null; r = r.previousResponse().orElse(null)) {
+                chain.add(0, r.headers());
+            }
+            return new Fetched(transfer.finish(), transfer.done, chain);
+        }
+    }
+
+    /**
      * Waits for the response, giving up when no byte arrived for a whole {@link #timeout}: the
      * request timeout only covers the wait for the headers, and a stalled body would otherwise
      * hang the command forever.
      */
-    private HttpResponse<Void> await(CompletableFuture<HttpResponse<Void>> pending, Transfer transfer, URI url, Path target)
-            throws IOException {
+    private HttpResponse<Void> await(CompletableFuture<HttpResponse<Void>> pending, Transfer transfer)
+            throws IOException, DownloadFailure {
         long seen = -1;
         while (true) {
             try {
@@ -211,20 +265,20 @@ public final class WeightsCache {
                 long now = transfer.done;
                 if (now == seen) {
                     pending.cancel(true);
-                    throw cannotDownload(url, target, "no data for " + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms")
+                    throw new DownloadFailure("no data for " + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms")
                             + " after " + now + " bytes");
                 }
                 seen = now;
             } catch (InterruptedException e) {
                 pending.cancel(true);
                 Thread.currentThread().interrupt();
-                throw cannotDownload(url, target, "interrupted");
+                throw new DownloadFailure("interrupted");
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof IOException io) {
                     throw io;
                 }
-                throw cannotDownload(url, target, cause instanceof Exception ex ? describe(ex) : String.valueOf(cause));
+                throw new DownloadFailure(cause instanceof Exception ex ? describe(ex) : String.valueOf(cause));
             }
         }
     }
@@ -294,7 +348,7 @@ public final class WeightsCache {
         return String.format(Locale.ROOT, "Downloading %s [%s] %3d%% %6.1f/%.1f MB", label, arrow, percent, mb, total / 1e6);
     }
 
-    private void writeStamp(Path file, String digest) throws IOException {
+    void writeStamp(Path file, String digest) throws IOException {
         // Best effort: without a stamp the next run simply hashes the file again.
         try {
             Files.writeString(stampFor(file), digest + "\n" + fingerprint(file) + "\n", StandardCharsets.UTF_8);
@@ -316,8 +370,18 @@ public final class WeightsCache {
                 + "); download it yourself and save it as " + target);
     }
 
-    private static String describe(Exception e) {
-        String message = e.getMessage();
+    static String describe(Exception e) {
+        // The HTTP client's exceptions often carry no message of their own; the cause's says more.
+        Throwable t = e;
+        while ((t.getMessage() == null || t.getMessage().isBlank()) && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e instanceof java.net.ConnectException ? "connection refused or no route to the host"
+                    : e instanceof java.net.UnknownHostException ? "unknown host"
+                    : e instanceof java.net.http.HttpTimeoutException ? "timed out" : null;
+        }
         return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 

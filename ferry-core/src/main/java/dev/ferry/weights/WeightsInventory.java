@@ -42,8 +42,12 @@ public final class WeightsInventory {
     public record Entry(String name, String arch, long params, double gmacs, double acc1, double acc5, String preset,
                         long bytes, boolean cached, String url, String path) {}
 
-    /** Every known entry, in declaration order, with its state in {@code cache}. */
-    public static List<Entry> list(WeightsCache cache) {
+    /**
+     * Every known entry, torchvision's then the hub's, in declaration order, with its state in the
+     * cache.
+     */
+    public static List<Entry> list(HubCache hub) {
+        WeightsCache cache = hub.cache();
         List<Entry> out = new ArrayList<>();
         for (KnownWeights w : KnownWeights.values()) {
             Preset p = w.preset();
@@ -60,7 +64,25 @@ public final class WeightsInventory {
             out.add(new Entry(w.displayName(), w.architecture(), w.numParams(), macs / 1e9, w.acc1(), w.acc5(),
                     describe(p), bytes, cached, w.url().toString(), file.toString()));
         }
+        for (HubWeights w : HubWeights.values()) {
+            Preset p = w.preset();
+            long macs = ResNet.create(ResNetConfig.of(Architecture.parse(w.architecture()), 1000))
+                    .macs(new Shape(1, 3, p.crop(), p.crop()));
+            Path file = hub.folderFor(w.reference()).resolve(HubCache.WEIGHTS);
+            boolean cached = Files.isRegularFile(file);
+            out.add(new Entry(w.displayName(), w.architecture(), w.numParams(), macs / 1e9, w.acc1(), w.acc5(),
+                    describe(p), cached ? size(file) : w.numParams() * Float.BYTES, cached,
+                    w.reference().fileUri(hub.endpoint(), HubCache.WEIGHTS).toString(), file.toString()));
+        }
         return out;
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new FerryException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** A preset in a few characters: {@code bilinear 256/224}. */
@@ -70,11 +92,11 @@ public final class WeightsInventory {
 
     /** What {@link #verify} found for one file. */
     public enum Status {
-        /** The file's SHA-256 starts with the prefix in its known name. */
+        /** The file's SHA-256 starts with the prefix in its known name (or equals its recorded or pinned hash). */
         OK,
         /** A known file whose content does not match its hash: delete it and fetch it again. */
         MISMATCH,
-        /** Not a known file: nothing to check it against. */
+        /** Not a known file, or a hub download without a record: nothing to check it against. */
         UNKNOWN
     }
 
@@ -85,7 +107,7 @@ public final class WeightsInventory {
      * @param name the known entry it is, or null
      * @param status the verdict
      * @param sha256 the file's SHA-256, computed now
-     * @param expectedPrefix the prefix it must start with, or null when unknown
+     * @param expectedPrefix the prefix it must start with (a whole hash for a hub download), or null when unknown
      */
     public record Check(String path, String name, Status status, String sha256, String expectedPrefix) {}
 
@@ -93,7 +115,8 @@ public final class WeightsInventory {
      * Hashes every file of the cache's weights folder afresh (the stamps that spare later loads the
      * hashing are not trusted here: a file changed in place keeps its size and time only by accident,
      * and this is the command that looks). Hidden files (downloads in progress) and the stamps
-     * themselves are skipped.
+     * themselves are skipped. Hub downloads ({@code weights/hf-hub/ORG--NAME/REVISION/}) are checked
+     * against the hash recorded when they were fetched, or a known entry's pin.
      */
     public static List<Check> verify(WeightsCache cache) {
         Path folder = cache.directory().resolve("weights");
@@ -128,6 +151,38 @@ public final class WeightsInventory {
                 out.add(new Check(f.toString(), known.displayName(),
                         digest.startsWith(known.sha256Prefix()) ? Status.OK : Status.MISMATCH, digest, known.sha256Prefix()));
             }
+        }
+        out.addAll(verifyHub(folder.resolve("hf-hub")));
+        return out;
+    }
+
+    private static List<Check> verifyHub(Path root) {
+        List<Check> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.find(root, 3, (p, a) -> a.isRegularFile() && p.getFileName().toString().equals(HubCache.WEIGHTS))) {
+            // Downloads in progress sit in hidden folders.
+            files = s.filter(p -> !p.getParent().getFileName().toString().startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new FerryException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        for (Path f : files) {
+            String digest;
+            try {
+                digest = FileDigest.sha256(f);
+            } catch (IOException e) {
+                throw new FerryException("cannot read " + f + ": " + e.getMessage(), e);
+            }
+            HubCache.Recorded r = HubCache.recorded(f.getParent());
+            String name = r != null ? HubReference.PREFIX + r.repository() + "@" + r.revision()
+                    : HubReference.PREFIX + f.getParent().getParent().getFileName().toString().replaceFirst("--", "/") + "@" + f.getParent().getFileName();
+            HubWeights known = r == null ? null : HubWeights.find(HubReference.PREFIX + r.repository());
+            String expected = known != null && known.sha256() != null && r.revision().equals(known.reference().revision())
+                    ? known.sha256() : r != null ? r.sha256() : null;
+            out.add(new Check(f.toString(), name, expected == null ? Status.UNKNOWN : digest.equals(expected) ? Status.OK : Status.MISMATCH,
+                    digest, expected));
         }
         return out;
     }

@@ -308,13 +308,14 @@ public final class TrainingRun {
         }
         String weightsName = pretrained != null ? pretrained.description()
                 : recorded != null ? recorded.run().weights() : null;
+        Map<String, Object> source = pretrained != null ? pretrained.provenance() : recorded != null ? recordedSource(o.out()) : null;
         Checkpointer ckpt = (n, opt, state, best) -> {
             // The checkpoint, the best weights and model.json's history move together: an
             // interrupt waits for all three (see interrupted()).
             saving.lock();
             try {
                 ModelDirectory.saveCheckpoint(o.out(), n, opt, state, run);
-                ModelInfo info = info(netConfig, classes, preset, cfg, hp, state, data, weightsName, choices);
+                ModelInfo info = info(netConfig, classes, preset, cfg, hp, state, data, weightsName, source, choices);
                 if (best) {
                     ModelDirectory.save(o.out(), n, info);
                 } else {
@@ -336,7 +337,7 @@ public final class TrainingRun {
             }
             TrainState finalState = new TrainState(result.history().size(), result.history(), result.bestEpoch(),
                     result.bestValAccuracy(), 0, 0);
-            ModelInfo info = info(netConfig, classes, preset, cfg, hp, finalState, data, weightsName, choices);
+            ModelInfo info = info(netConfig, classes, preset, cfg, hp, finalState, data, weightsName, source, choices);
             ClassificationMetrics metrics = null;
             Evaluation ev = null;
             if (val != null) {
@@ -731,11 +732,32 @@ public final class TrainingRun {
         return d;
     }
 
+    /**
+     * The key of model.json's {@code extra} that says where downloaded pretrained weights came
+     * from beyond their name (a hub repository's revision, commit and SHA-256).
+     */
+    public static final String PRETRAINED_SOURCE = "pretrainedSource";
+
+    /** What a resumed run's model.json recorded under {@link #PRETRAINED_SOURCE}, or null. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> recordedSource(Path out) {
+        if (!Files.isRegularFile(out.resolve(ModelDirectory.INFO))) {
+            return null;
+        }
+        ModelInfo previous = ModelDirectory.readInfo(out);
+        Object s = previous.extra() == null ? null : previous.extra().get(PRETRAINED_SOURCE);
+        return s instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+    }
+
     private static ModelInfo info(ResNetConfig c, List<String> classes, Preset preset, TrainConfig cfg,
-            Map<String, Object> hp, TrainState state, Map<String, Object> data, String weights, Choices choices) {
+            Map<String, Object> hp, TrainState state, Map<String, Object> data, String weights, Map<String, Object> source,
+            Choices choices) {
         Map<String, Object> extra = new LinkedHashMap<>();
         if (weights != null) {
             extra.put("pretrained", weights);
+        }
+        if (source != null) {
+            extra.put(PRETRAINED_SOURCE, source);
         }
         extra.putAll(choices.toJson());
         return new ModelInfo(ModelInfo.FORMAT, dev.ferry.platform.BuildInfo.current().ferry(), Instant.now().toString(),

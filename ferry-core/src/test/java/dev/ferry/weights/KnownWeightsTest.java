@@ -48,9 +48,12 @@ class KnownWeightsTest {
         assertTrue(e.getMessage().contains("resnet18.IMAGENET1K_V1, resnet34.IMAGENET1K_V1, resnet50.IMAGENET1K_V1, "
                 + "resnet50.IMAGENET1K_V2, resnet101.IMAGENET1K_V1, resnet101.IMAGENET1K_V2, "
                 + "resnet152.IMAGENET1K_V1, resnet152.IMAGENET1K_V2, resnext50_32x4d.IMAGENET1K_V1"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("or an architecture alone (resnet18, resnet34, resnet50, resnet101, resnet152, "
-                + "resnext50_32x4d, resnext101_32x8d, resnext101_64x4d, wide_resnet50_2, wide_resnet101_2) for its default)"),
+        assertTrue(e.getMessage().contains("or an architecture alone (resnet18, resnet34, resnet50, resnet101, resnet152, "
+                + "resnext50_32x4d, resnext101_32x8d, resnext101_64x4d, wide_resnet50_2, wide_resnet101_2) for its default; "),
                 e.getMessage());
+        assertTrue(e.getMessage().endsWith("from the Hugging Face hub: hf-hub:timm/resnet18.a1_in1k, hf-hub:timm/resnet34.a1_in1k, "
+                + "hf-hub:timm/resnet50.a1_in1k, hf-hub:timm/resnet50.a1h_in1k, hf-hub:timm/resnet101.a1h_in1k, "
+                + "hf-hub:timm/resnet152.a1h_in1k, or any hf-hub:ORG/NAME[@REVISION])"), e.getMessage());
     }
 
     @ParameterizedTest
