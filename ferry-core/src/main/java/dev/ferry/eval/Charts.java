@@ -401,6 +401,78 @@ public final class Charts {
         return ChartStyle.png(chart, width, height);
     }
 
+    // ---------------------------------------------------------------- backbone sweep
+
+    /**
+     * A sweep's probe accuracy (y, mean with its 95% interval as a bar) against multiply-accumulates
+     * per image (x, log scale), one point per candidate labelled with its name; random baselines
+     * in a second colour.
+     *
+     * @param scores the candidates; at least one
+     * @return the PNG bytes
+     */
+    public static byte[] backboneSweep(List<BackboneScore> scores) {
+        return backboneSweep(scores, DEFAULT_WIDTH, DEFAULT_HEIGHT);
+    }
+
+    /**
+     * As {@link #backboneSweep(List)} at a given size.
+     *
+     * @param width PNG width in pixels
+     * @param height PNG height in pixels
+     */
+    public static byte[] backboneSweep(List<BackboneScore> scores, int width, int height) {
+        ChartStyle.headless();
+        Objects.requireNonNull(scores, "scores");
+        ChartStyle.checkSize("backbone sweep", width, height);
+        if (scores.isEmpty()) {
+            throw new IllegalArgumentException("backbone sweep chart: no candidates");
+        }
+        org.jfree.data.xy.YIntervalSeries pretrained = new org.jfree.data.xy.YIntervalSeries("pretrained", false, true);
+        org.jfree.data.xy.YIntervalSeries random = new org.jfree.data.xy.YIntervalSeries("random baseline", false, true);
+        double minX = Double.POSITIVE_INFINITY;
+        double maxX = 0;
+        for (BackboneScore b : scores) {
+            if (!(b.gmacs() > 0) || !Double.isFinite(b.mean())) {
+                continue;
+            }
+            (b.baseline() ? random : pretrained).add(b.gmacs(), b.mean(), Math.max(0, b.low()), Math.min(1, b.high()));
+            minX = Math.min(minX, b.gmacs());
+            maxX = Math.max(maxX, b.gmacs());
+        }
+        org.jfree.data.xy.YIntervalSeriesCollection data = new org.jfree.data.xy.YIntervalSeriesCollection();
+        data.addSeries(pretrained);
+        data.addSeries(random);
+        LogAxis macsAxis = new LogAxis("multiply-accumulates per image (billions, log scale)");
+        macsAxis.setNumberFormatOverride(new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+        if (maxX > 0) {
+            macsAxis.setRange(minX / 2, maxX * 2);
+        }
+        NumberAxis accAxis = new NumberAxis("probe accuracy (mean of the folds, 95% interval)");
+        accAxis.setRange(0.0, 1.0);
+        accAxis.setNumberFormatOverride(percentFormat());
+        org.jfree.chart.renderer.xy.XYErrorRenderer renderer = new org.jfree.chart.renderer.xy.XYErrorRenderer();
+        renderer.setDrawXError(false);
+        renderer.setDefaultLinesVisible(false);
+        renderer.setDefaultShapesVisible(true);
+        renderer.setErrorStroke(ChartStyle.LINE);
+        XYPlot plot = new XYPlot(data, macsAxis, accAxis, renderer);
+        for (int s = 0; s < 2; s++) {
+            renderer.setSeriesPaint(s, ChartStyle.color(s));
+        }
+        for (BackboneScore b : scores) {
+            if (b.gmacs() > 0 && Double.isFinite(b.mean())) {
+                XYTextAnnotation label = new XYTextAnnotation("  " + b.name(), b.gmacs(), b.mean());
+                label.setTextAnchor(TextAnchor.CENTER_LEFT);
+                label.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+                plot.addAnnotation(label);
+            }
+        }
+        JFreeChart chart = ChartStyle.apply(new JFreeChart("Linear-probe accuracy vs cost", plot));
+        legendAtBottom(chart);
+        return ChartStyle.png(chart, width, height);
+    }
+
     // ---------------------------------------------------------------- learning-rate finder
 
     /**
