@@ -123,10 +123,8 @@ public final class Sweep {
                 specs.add(w.displayName());
             }
         }
-        log.println(String.format(Locale.ROOT, "ferry: sweep on %d images of %d classes, %d folds, seed %d", samples.size(),
-                classes.size(), o.folds(), o.seed()));
-        List<BackboneScore> scores = new ArrayList<>();
-        List<double[]> perFold = new ArrayList<>();
+        // Every candidate resolved (and downloaded) before any is scored: a bad name fails at once.
+        List<Candidate> resolved = new ArrayList<>();
         for (String spec : specs) {
             Double known = knownGmacs(spec, o.preset(), classes.size());
             if (o.budgetGmacs() != null && known != null && known > o.budgetGmacs()) {
@@ -138,6 +136,13 @@ public final class Sweep {
                 overBudget.add(spec);
                 continue;
             }
+            resolved.add(c);
+        }
+        log.println(String.format(Locale.ROOT, "ferry: sweep on %d images of %d classes, %d folds, seed %d", samples.size(),
+                classes.size(), o.folds(), o.seed()));
+        List<BackboneScore> scores = new ArrayList<>();
+        List<double[]> perFold = new ArrayList<>();
+        for (Candidate c : resolved) {
             double[] acc = new double[o.folds()];
             BackboneScore s = score(c, samples, labels, fold, o, acc);
             scores.add(s);
