@@ -88,7 +88,9 @@ public enum Setting {
     /** Folds of the cross-validation run before training (0: none). */
     FOLDS("folds"),
     /** The part of fine-tuning's epochs its trial trains when the strategy is chosen ({@code trialFraction}). */
-    TRIAL_FRACTION("trialFraction");
+    TRIAL_FRACTION("trialFraction"),
+    /** A backbone sweep's most multiply-accumulates per image, in billions ({@code budgetGmacs}). */
+    BUDGET("budgetGmacs");
 
     private final String libraryName;
 

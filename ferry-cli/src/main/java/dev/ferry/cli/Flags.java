@@ -53,6 +53,7 @@ final class Flags {
             case RANGE_STEPS -> "--steps";
             case FOLDS -> "--folds";
             case TRIAL_FRACTION -> "--trial-fraction";
+            case BUDGET -> "--budget";
         };
     }
 

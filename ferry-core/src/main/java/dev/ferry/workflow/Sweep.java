@@ -3,6 +3,8 @@ package dev.ferry.workflow;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.ferry.InputException;
+import dev.ferry.Message;
+import dev.ferry.Setting;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.ImageFolder;
 import dev.ferry.data.ImageValidator;
@@ -72,13 +74,15 @@ public final class Sweep {
             }
             candidates = candidates == null ? List.of() : List.copyOf(candidates);
             if (candidates.isEmpty() && budgetGmacs == null) {
-                throw new InputException("name the candidates (--weights a,b,c) or a budget (--budget GMACS) for every known one within it");
+                throw new InputException(Message.of("name the candidates (", Setting.WEIGHTS, " a,b,c) or a budget (", Setting.BUDGET,
+                        " GMACS) for every known one within it"));
             }
             if (budgetGmacs != null && !(budgetGmacs > 0)) {
-                throw new InputException("--budget must be positive (billions of multiply-accumulates per image), got " + budgetGmacs);
+                throw new InputException(Message.of(Setting.BUDGET, " must be positive (billions of multiply-accumulates per image), got ",
+                        budgetGmacs));
             }
             if (folds < 2) {
-                throw new InputException("--folds must be at least 2, got " + folds);
+                throw new InputException(Message.of(Setting.FOLDS, " must be at least 2, got ", folds));
             }
             if (batchSize < 1 || threads < 1) {
                 throw new InputException("batch size and threads must be at least 1");
@@ -154,7 +158,7 @@ public final class Sweep {
             log.println("ferry: over the budget of " + o.budgetGmacs() + " GMACs, not swept: " + String.join(", ", overBudget));
         }
         if (scores.isEmpty()) {
-            throw new InputException("no candidate within the budget of " + o.budgetGmacs() + " GMACs");
+            throw new InputException(Message.of("no candidate within the ", Setting.BUDGET, " of ", o.budgetGmacs(), " GMACs"));
         }
         String recommended = recommend(scores, perFold);
         return new Result(List.copyOf(scores), recommended, samples.size(), classes, o.folds(), List.copyOf(checked.bad()),
