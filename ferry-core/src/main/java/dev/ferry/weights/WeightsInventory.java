@@ -77,6 +77,14 @@ public final class WeightsInventory {
         return out;
     }
 
+    private static String digest(Path file) {
+        try {
+            return FileDigest.sha256(file);
+        } catch (IOException e) {
+            throw new FerryException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private static long size(Path file) {
         try {
             return Files.size(file);
@@ -133,12 +141,7 @@ public final class WeightsInventory {
             throw new FerryException("cannot list " + folder + ": " + e.getMessage(), e);
         }
         for (Path f : files) {
-            String digest;
-            try {
-                digest = FileDigest.sha256(f);
-            } catch (IOException e) {
-                throw new FerryException("cannot read " + f + ": " + e.getMessage(), e);
-            }
+            String digest = digest(f);
             KnownWeights known = null;
             for (KnownWeights w : KnownWeights.values()) {
                 if (w.fileName().equals(f.getFileName().toString())) {
@@ -169,12 +172,7 @@ public final class WeightsInventory {
             throw new FerryException("cannot list " + root + ": " + e.getMessage(), e);
         }
         for (Path f : files) {
-            String digest;
-            try {
-                digest = FileDigest.sha256(f);
-            } catch (IOException e) {
-                throw new FerryException("cannot read " + f + ": " + e.getMessage(), e);
-            }
+            String digest = digest(f);
             HubCache.Recorded r = HubCache.recorded(f.getParent());
             String name = r != null ? HubReference.PREFIX + r.repository() + "@" + r.revision()
                     : HubReference.PREFIX + f.getParent().getParent().getFileName().toString().replaceFirst("--", "/") + "@" + f.getParent().getFileName();
