@@ -1,0 +1,150 @@
+package dev.ferry.data;
+
+import dev.ferry.FerryException;
+import dev.ferry.platform.FileDigest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Duplicate images within and across splits: exact copies (the same bytes, by SHA-256) and near
+ * copies by a perceptual hash (a resized or re-encoded copy keeps its hash within a few bits).
+ *
+ * <p>The perceptual hash is the difference hash ("dHash"): the image's luma averaged down to 9 x 8
+ * cells, one bit per horizontally adjacent pair (is the left cell brighter?), 64 bits. It survives
+ * resizing, re-compression and small colour changes, not crops or flips; embeddings catch those.
+ */
+public final class Duplicates {
+    private Duplicates() {}
+
+    /**
+     * Differing bits up to which two hashes count as the same picture. In the tests, copies resized
+     * by half again and re-encoded as JPEG differ by 0 to 3 bits, while two unrelated smooth
+     * images came as close as 6: a near-duplicate by hash alone is a candidate, which embeddings confirm.
+     */
+    public static final int DEFAULT_MAX_DISTANCE = 4;
+
+    /**
+     * An image and the split it belongs to.
+     *
+     * @param split e.g. {@code train}, {@code val}, {@code test}
+     * @param path the file
+     */
+    public record Image(String split, Path path) {
+        public Image {
+            Objects.requireNonNull(split, "split");
+            Objects.requireNonNull(path, "path");
+        }
+    }
+
+    /**
+     * Files with the same bytes.
+     *
+     * @param sha256 their hash
+     * @param images two or more, in the order given
+     */
+    public record Group(String sha256, List<Image> images) {
+        public Group {
+            images = List.copyOf(images);
+        }
+
+        /** True if the copies are in more than one split (leakage between them). */
+        public boolean acrossSplits() {
+            return images.stream().map(Image::split).distinct().count() > 1;
+        }
+    }
+
+    /**
+     * Two images whose perceptual hashes are close.
+     *
+     * @param a the earlier in the order given
+     * @param b the later
+     * @param distance differing bits of the 64
+     */
+    public record NearPair(Image a, Image b, int distance) {
+        /** True if the two are in different splits. */
+        public boolean acrossSplits() {
+            return !a.split().equals(b.split());
+        }
+    }
+
+    /** Every group of byte-identical files, in order of first appearance. */
+    public static List<Group> exact(List<Image> images) {
+        Map<String, List<Image>> byHash = new LinkedHashMap<>();
+        for (Image i : images) {
+            String h;
+            try {
+                h = FileDigest.sha256(i.path());
+            } catch (IOException e) {
+                throw new FerryException("cannot read " + i.path() + ": " + e.getMessage(), e);
+            }
+            byHash.computeIfAbsent(h, k -> new ArrayList<>()).add(i);
+        }
+        List<Group> out = new ArrayList<>();
+        byHash.forEach((h, list) -> {
+            if (list.size() > 1) {
+                out.add(new Group(h, list));
+            }
+        });
+        return out;
+    }
+
+    /** The 64-bit difference hash of {@code img} (see the class comment). */
+    public static long dHash(RgbImage img) {
+        int w = img.width();
+        int h = img.height();
+        double[] cells = new double[9 * 8];
+        double[] counts = new double[9 * 8];
+        byte[] rgb = img.rgb();
+        for (int y = 0; y < h; y++) {
+            int cy = Math.min(7, y * 8 / h);
+            for (int x = 0; x < w; x++) {
+                int cx = Math.min(8, x * 9 / w);
+                int p = (y * w + x) * 3;
+                // ITU-R 601 luma, as Pillow's convert("L").
+                double luma = 0.299 * (rgb[p] & 0xff) + 0.587 * (rgb[p + 1] & 0xff) + 0.114 * (rgb[p + 2] & 0xff);
+                cells[cy * 9 + cx] += luma;
+                counts[cy * 9 + cx] += 1;
+            }
+        }
+        long hash = 0;
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                double left = cells[y * 9 + x] / Math.max(1, counts[y * 9 + x]);
+                double right = cells[y * 9 + x + 1] / Math.max(1, counts[y * 9 + x + 1]);
+                hash = (hash << 1) | (left > right ? 1 : 0);
+            }
+        }
+        return hash;
+    }
+
+    /**
+     * Pairs whose hashes differ in at most {@code maxDistance} bits (byte-identical files included:
+     * callers that report exact copies apart filter them).
+     *
+     * @param hashes one per image, as {@link #dHash}
+     * @param acrossSplitsOnly only pairs from different splits
+     */
+    public static List<NearPair> near(List<Image> images, long[] hashes, int maxDistance, boolean acrossSplitsOnly) {
+        if (images.size() != hashes.length) {
+            throw new IllegalArgumentException(images.size() + " images but " + hashes.length + " hashes");
+        }
+        List<NearPair> out = new ArrayList<>();
+        for (int i = 0; i < hashes.length; i++) {
+            for (int j = i + 1; j < hashes.length; j++) {
+                if (acrossSplitsOnly && images.get(i).split().equals(images.get(j).split())) {
+                    continue;
+                }
+                int d = Long.bitCount(hashes[i] ^ hashes[j]);
+                if (d <= maxDistance) {
+                    out.add(new NearPair(images.get(i), images.get(j), d));
+                }
+            }
+        }
+        return out;
+    }
+}
