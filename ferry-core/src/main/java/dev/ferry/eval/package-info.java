@@ -3,7 +3,7 @@
  * ({@link dev.ferry.eval.ClassificationMetrics}), their text, JSON and HTML renderings
  * ({@link dev.ferry.eval.MetricsText}, {@link dev.ferry.eval.MetricsJson},
  * {@link dev.ferry.eval.MetricsHtml}), calibration by temperature scaling with its reliability
- * ({@link dev.ferry.eval.Calibration}), a backbone sweep's scores and their renderings ({@link dev.ferry.eval.BackboneScore},
+ * ({@link dev.ferry.eval.Calibration}), likely label errors from out-of-sample scores ({@link dev.ferry.eval.LabelIssues}), a backbone sweep's scores and their renderings ({@link dev.ferry.eval.BackboneScore},
  * {@link dev.ferry.eval.SweepReport}), PNG charts ({@link dev.ferry.eval.Charts}) and the
  * self-contained HTML report ({@link dev.ferry.eval.Report}, {@link dev.ferry.eval.ReportWriter}).
  *

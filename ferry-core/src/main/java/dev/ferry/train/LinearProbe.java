@@ -51,17 +51,32 @@ public final class LinearProbe {
 
         /** The predicted class of each of the {@code x.length / dim} rows of {@code x}. */
         public int[] predict(float[] x, NDManager manager) {
+            double[] s = scores(x, manager);
+            int n = s.length / classes;
+            int[] out = new int[n];
+            for (int i = 0; i < n; i++) {
+                int arg = 0;
+                for (int c = 1; c < classes; c++) {
+                    if (s[i * classes + c] > s[i * classes + arg]) {
+                        arg = c;
+                    }
+                }
+                out[i] = arg;
+            }
+            return out;
+        }
+
+        /**
+         * Each row's score per class, n x C row-major. Regressed onto one-hot targets, a row's
+         * scores sum to 1 (the constant is reproduced exactly), though single ones can leave [0, 1].
+         */
+        public double[] scores(float[] x, NDManager manager) {
             int n = rows(x, dim);
             try (NDManager m = manager.newSubManager()) {
                 NDArray z = m.create(standardized(x, n, mean, scale), new Shape(n, dim));
                 NDArray w = m.create(weights, new Shape(dim, classes));
                 NDArray b = m.create(bias, new Shape(1, classes));
-                long[] best = z.matMul(w).add(b).argMax(1).toLongArray();
-                int[] out = new int[n];
-                for (int i = 0; i < n; i++) {
-                    out[i] = (int) best[i];
-                }
-                return out;
+                return z.matMul(w).add(b).toDoubleArray();
             }
         }
 
