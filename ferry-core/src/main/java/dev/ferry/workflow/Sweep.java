@@ -255,38 +255,55 @@ public final class Sweep {
         }
     }
 
-    /** Features of every sample, then a probe per fold; {@code accuracies} receives each fold's. */
-    private static BackboneScore score(Candidate c, List<Sample> samples, int[] labels, int[] fold, Options o, double[] accuracies) {
+    /**
+     * Backbone features of every sample, row-major n x featureDim, computed by the BN-folded
+     * inference network.
+     *
+     * @param weights loaded into the backbone (its head is dropped), or null for random initialisation from {@code seed}
+     * @param backboneNanos receives, in element 0, the time spent in the backbone alone
+     */
+    static float[] features(ResNetConfig config, Pretrained weights, Preset preset, List<Sample> samples, int batchSize, int threads,
+            long seed, long[] backboneNanos) {
         int n = samples.size();
-        int dim = c.config().featureDim();
+        int dim = config.featureDim();
         float[] features = new float[n * dim];
-        long started = System.nanoTime();
-        long backboneNanos = 0;
         try (NDManager manager = Engines.newManager();
-                FolderSource source = new FolderSource(samples, c.preset(), TrainingStart.augmentationFor(c.preset()), o.threads(), false)) {
-            Engines.seed(o.seed());
-            ResNet net = ResNet.create(c.config()).initialize(manager);
-            if (c.weights() != null) {
+                FolderSource source = new FolderSource(samples, preset, TrainingStart.augmentationFor(preset), threads, false)) {
+            Engines.seed(seed);
+            ResNet net = ResNet.create(config).initialize(manager);
+            if (weights != null) {
                 // The head is not used: only the backbone's keys must fit.
-                ModelWeights.load(net, c.weights().stateDict(), false, true, c.weights().file());
+                ModelWeights.load(net, weights.stateDict(), false, true, weights.file());
             }
             int[] shape = source.sampleShape();
             int per = shape[0] * shape[1] * shape[2];
             try (InferenceNetwork backbone = InferenceNetwork.of(net, manager)) {
-                for (int start = 0; start < n; start += o.batchSize()) {
-                    int count = Math.min(o.batchSize(), n - start);
+                for (int start = 0; start < n; start += batchSize) {
+                    int count = Math.min(batchSize, n - start);
                     int[] idx = new int[count];
                     for (int i = 0; i < count; i++) {
                         idx[i] = start + i;
                     }
                     float[] pixels = new float[count * per];
-                    source.load(idx, false, o.seed(), 0, pixels);
+                    source.load(idx, false, seed, 0, pixels);
                     long t = System.nanoTime();
                     float[] f = backbone.forwardFeatures(pixels, count, shape[1], shape[2]);
-                    backboneNanos += System.nanoTime() - t;
+                    backboneNanos[0] += System.nanoTime() - t;
                     System.arraycopy(f, 0, features, start * dim, count * dim);
                 }
             }
+        }
+        return features;
+    }
+
+    /** Features of every sample, then a probe per fold; {@code accuracies} receives each fold's. */
+    private static BackboneScore score(Candidate c, List<Sample> samples, int[] labels, int[] fold, Options o, double[] accuracies) {
+        int n = samples.size();
+        int dim = c.config().featureDim();
+        long started = System.nanoTime();
+        long[] backboneNanos = new long[1];
+        float[] features = features(c.config(), c.weights(), c.preset(), samples, o.batchSize(), o.threads(), o.seed(), backboneNanos);
+        try (NDManager manager = Engines.newManager()) {
             double featuresSeconds = (System.nanoTime() - started) / 1e9;
             List<Double> acc = new ArrayList<>();
             List<Double> penalties = new ArrayList<>();
@@ -317,7 +334,7 @@ public final class Sweep {
             ResNetConfig cfg = c.config();
             return new BackboneScore(c.name(), cfg.architecture().id(), cfg.width(), cfg.stem().id(), c.params(), c.gmacs(),
                     describe(c.preset()), c.baseline(), acc, s.mean(), s.sd(), s.halfWidth(), penalties, featuresSeconds,
-                    n / Math.max(backboneNanos / 1e9, 1e-9));
+                    n / Math.max(backboneNanos[0] / 1e9, 1e-9));
         }
     }
 
