@@ -16,12 +16,14 @@ public final class FeatureCache {
     private final int size;
     private final int dim;
     private final long backboneImages;
+    private final long backboneNanos;
 
-    private FeatureCache(float[][] views, int size, int dim, long backboneImages) {
+    private FeatureCache(float[][] views, int size, int dim, long backboneImages, long backboneNanos) {
         this.views = views;
         this.size = size;
         this.dim = dim;
         this.backboneImages = backboneImages;
+        this.backboneNanos = backboneNanos;
     }
 
     /**
@@ -40,6 +42,7 @@ public final class FeatureCache {
         int[] shape = source.sampleShape();
         int per = shape[0] * shape[1] * shape[2];
         long computed = 0;
+        long nanos = 0;
         int total = views * n;
         // The backbone is a fixed function here, so its BN-folded copy computes the same features faster.
         try (InferenceNetwork backbone = InferenceNetwork.of(net, manager)) {
@@ -52,14 +55,16 @@ public final class FeatureCache {
                     }
                     float[] pixels = new float[count * per];
                     source.load(idx, augment, seed, v, pixels);
+                    long t = System.nanoTime();
                     float[] f = backbone.forwardFeatures(pixels, count, shape[1], shape[2]);
+                    nanos += System.nanoTime() - t;
                     System.arraycopy(f, 0, out[v], start * dim, count * dim);
                     computed += count;
                     listener.caching((int) computed, total);
                 }
             }
         }
-        return new FeatureCache(out, n, dim, computed);
+        return new FeatureCache(out, n, dim, computed, nanos);
     }
 
     /** Number of cached samples. */
@@ -80,6 +85,14 @@ public final class FeatureCache {
     /** How many images went through the backbone to build this cache (samples x views). */
     public long backboneImages() {
         return backboneImages;
+    }
+
+    /**
+     * Seconds spent in the backbone alone while building this cache (decoding and preprocessing
+     * left out): what inference of these images costs on this machine.
+     */
+    public double backboneSeconds() {
+        return backboneNanos / 1e9;
     }
 
     /** The features of {@code indices} in view {@code view % views()}, row-major N x dim. */

@@ -105,32 +105,17 @@ public final class LinearProbe {
         if (penalties.isEmpty()) {
             throw new IllegalArgumentException("no penalties to try");
         }
-        Model best = null;
         for (double p : penalties) {
-            Model m = fit(x, labels, dim, classes, p, manager);
-            if (best == null || m.looError() < best.looError() * (1 - 1e-12)
-                    || (m.looError() <= best.looError() * (1 + 1e-12) && p > best.penalty())) {
-                best = m;
+            if (!(p > 0)) {
+                throw new IllegalArgumentException("the penalty must be positive, got " + p);
             }
         }
-        return best;
-    }
-
-    /**
-     * Fits at one relative penalty.
-     *
-     * @param penalty positive, relative to the mean squared norm of the z-scored rows
-     */
-    public static Model fit(float[] x, int[] labels, int dim, int classes, double penalty, NDManager manager) {
         int n = rows(x, dim);
         if (n != labels.length) {
             throw new IllegalArgumentException(n + " rows but " + labels.length + " labels");
         }
         if (n < 2) {
             throw new IllegalArgumentException("a probe needs at least 2 training rows, got " + n);
-        }
-        if (!(penalty > 0)) {
-            throw new IllegalArgumentException("the penalty must be positive, got " + penalty);
         }
         double[] mean = new double[dim];
         double[] scale = new double[dim];
@@ -173,27 +158,49 @@ public final class LinearProbe {
             meanNorm += v * v;
         }
         meanNorm /= n;
-        Ridge ridge = ridge(z, y, n, dim, classes, penalty * Math.max(meanNorm, 1e-12), manager);
-        double[] r = ridge.looResiduals();
-        double sq = 0;
-        for (double v : r) {
-            sq += v * v;
+        double[] lambdas = new double[penalties.size()];
+        for (int k = 0; k < lambdas.length; k++) {
+            lambdas[k] = penalties.get(k) * Math.max(meanNorm, 1e-12);
         }
-        int correct = 0;
-        for (int i = 0; i < n; i++) {
-            // Left out, sample i's prediction is its target minus its residual.
-            int arg = 0;
-            double top = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-                double v = y[i * classes + c] - r[i * classes + c] + yMean[c];
-                if (v > top) {
-                    top = v;
-                    arg = c;
-                }
+        List<Ridge> path = ridge(z, y, n, dim, classes, lambdas, manager);
+        Model best = null;
+        for (int k = 0; k < lambdas.length; k++) {
+            double p = penalties.get(k);
+            double[] r = path.get(k).looResiduals();
+            double sq = 0;
+            for (double v : r) {
+                sq += v * v;
             }
-            correct += arg == labels[i] ? 1 : 0;
+            int correct = 0;
+            for (int i = 0; i < n; i++) {
+                // Left out, sample i's prediction is its target minus its residual.
+                int arg = 0;
+                double top = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) {
+                    double v = y[i * classes + c] - r[i * classes + c] + yMean[c];
+                    if (v > top) {
+                        top = v;
+                        arg = c;
+                    }
+                }
+                correct += arg == labels[i] ? 1 : 0;
+            }
+            Model m = new Model(dim, classes, mean, scale, path.get(k).weights(), yMean.clone(), p, sq / r.length, (double) correct / n);
+            if (best == null || m.looError() < best.looError() * (1 - 1e-12)
+                    || (m.looError() <= best.looError() * (1 + 1e-12) && p > best.penalty())) {
+                best = m;
+            }
         }
-        return new Model(dim, classes, mean, scale, ridge.weights(), yMean.clone(), penalty, sq / r.length, (double) correct / n);
+        return best;
+    }
+
+    /**
+     * Fits at one relative penalty.
+     *
+     * @param penalty positive, relative to the mean squared norm of the z-scored rows
+     */
+    public static Model fit(float[] x, int[] labels, int dim, int classes, double penalty, NDManager manager) {
+        return fit(x, labels, dim, classes, List.of(penalty), manager);
     }
 
     /**
@@ -207,28 +214,43 @@ public final class LinearProbe {
 
     /** Ridge of {@code y} (n x C) on {@code z} (n x d) at absolute penalty {@code lambda}. */
     static Ridge ridge(double[] zValues, double[] yValues, int n, int dim, int classes, double lambda, NDManager manager) {
+        return ridge(zValues, yValues, n, dim, classes, new double[] {lambda}, manager).get(0);
+    }
+
+    /** The same at each of {@code lambdas}, the Gram (or covariance) matrix formed once for all. */
+    static List<Ridge> ridge(double[] zValues, double[] yValues, int n, int dim, int classes, double[] lambdas, NDManager manager) {
+        List<Ridge> out = new java.util.ArrayList<>();
         try (NDManager m = manager.newSubManager()) {
             NDArray z = m.create(zValues, new Shape(n, dim));
             NDArray yc = m.create(yValues, new Shape(n, classes));
-            NDArray w;
-            NDArray residual;
-            if (n <= dim) {
-                // Dual: A = (Z Z^T + lambda I)^-1, W = Z^T A Y; the residual of i left out is (A Y)_i / A_ii.
-                NDArray a = z.matMul(z.transpose()).add(m.eye(n, n, 0, DataType.FLOAT64).mul(lambda)).inverse();
-                NDArray ay = a.matMul(yc);
-                w = z.transpose().matMul(ay);
-                NDArray diag = a.mul(m.eye(n, n, 0, DataType.FLOAT64)).sum(new int[] {1}).reshape(n, 1);
-                residual = ay.div(diag);
-            } else {
-                // Primal: M = (Z^T Z + lambda I)^-1, W = M Z^T Y; h_ii = z_i M z_i, residual (y_i - z_i W) / (1 - h_ii).
-                NDArray inv = z.transpose().matMul(z).add(m.eye(dim, dim, 0, DataType.FLOAT64).mul(lambda)).inverse();
-                w = inv.matMul(z.transpose().matMul(yc));
-                NDArray h = z.matMul(inv).mul(z).sum(new int[] {1}).reshape(n, 1);
-                residual = yc.sub(z.matMul(w)).div(h.neg().add(1));
+            boolean dual = n <= dim;
+            NDArray eye = dual ? m.eye(n, n, 0, DataType.FLOAT64) : m.eye(dim, dim, 0, DataType.FLOAT64);
+            NDArray gram = dual ? z.matMul(z.transpose()) : z.transpose().matMul(z);
+            NDArray zty = dual ? null : z.transpose().matMul(yc);
+            for (double lambda : lambdas) {
+                try (NDManager step = m.newSubManager()) {
+                    NDArray inv = gram.add(eye.mul(lambda)).inverse();
+                    inv.attach(step);
+                    NDArray w;
+                    NDArray residual;
+                    if (dual) {
+                        // Dual: A = (Z Z^T + lambda I)^-1, W = Z^T A Y; the residual of i left out is (A Y)_i / A_ii.
+                        NDArray ay = inv.matMul(yc);
+                        w = z.transpose().matMul(ay);
+                        residual = ay.div(inv.mul(eye).sum(new int[] {1}).reshape(n, 1));
+                    } else {
+                        // Primal: M = (Z^T Z + lambda I)^-1, W = M Z^T Y; h_ii = z_i M z_i, residual (y_i - z_i W) / (1 - h_ii).
+                        w = inv.matMul(zty);
+                        NDArray h = z.matMul(inv).mul(z).sum(new int[] {1}).reshape(n, 1);
+                        residual = yc.sub(z.matMul(w)).div(h.neg().add(1));
+                    }
+                    out.add(new Ridge(w.toDoubleArray(), residual.toDoubleArray()));
+                }
             }
-            return new Ridge(w.toDoubleArray(), residual.toDoubleArray());
         }
+        return out;
     }
+
     private static int rows(float[] x, int dim) {
         if (dim < 1 || x.length % dim != 0) {
             throw new IllegalArgumentException(x.length + " values are not rows of " + dim + " features");

@@ -93,9 +93,9 @@ public final class WeightsInventory {
         }
     }
 
-    /** A preset in a few characters: {@code bilinear 256/224}. */
+    /** A preset in a few characters: {@code bilinear 256/224}, or {@code bilinear 28} without a resize. */
     public static String describe(Preset p) {
-        return p.interpolation().name().toLowerCase(Locale.ROOT) + " " + p.resize() + "/" + p.crop();
+        return p.interpolation().name().toLowerCase(Locale.ROOT) + " " + (p.resize() > 0 ? p.resize() + "/" : "") + p.crop();
     }
 
     /** What {@link #verify} found for one file. */

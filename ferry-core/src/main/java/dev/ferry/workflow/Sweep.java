@@ -12,17 +12,19 @@ import dev.ferry.data.Preset;
 import dev.ferry.data.Sample;
 import dev.ferry.eval.BackboneScore;
 import dev.ferry.model.Architecture;
-import dev.ferry.model.InferenceNetwork;
 import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;
 import dev.ferry.platform.Engines;
+import dev.ferry.train.FeatureCache;
 import dev.ferry.train.FolderSource;
 import dev.ferry.train.LinearProbe;
 import dev.ferry.train.PresetOverride;
 import dev.ferry.train.Pretrained;
+import dev.ferry.train.TrainListener;
 import dev.ferry.weights.HubWeights;
 import dev.ferry.weights.KnownWeights;
 import dev.ferry.weights.ModelWeights;
+import dev.ferry.weights.WeightsInventory;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -256,17 +258,12 @@ public final class Sweep {
     }
 
     /**
-     * Backbone features of every sample, row-major n x featureDim, computed by the BN-folded
-     * inference network.
-     *
-     * @param weights loaded into the backbone (its head is dropped), or null for random initialisation from {@code seed}
-     * @param backboneNanos receives, in element 0, the time spent in the backbone alone
+     * Backbone features of every sample (one eval-transform view, as {@link FeatureCache}), with
+     * {@code weights} loaded into the backbone (its head dropped), or random initialisation from
+     * {@code seed} when null.
      */
-    static float[] features(ResNetConfig config, Pretrained weights, Preset preset, List<Sample> samples, int batchSize, int threads,
-            long seed, long[] backboneNanos) {
-        int n = samples.size();
-        int dim = config.featureDim();
-        float[] features = new float[n * dim];
+    static FeatureCache features(ResNetConfig config, Pretrained weights, Preset preset, List<Sample> samples, int batchSize, int threads,
+            long seed) {
         try (NDManager manager = Engines.newManager();
                 FolderSource source = new FolderSource(samples, preset, TrainingStart.augmentationFor(preset), threads, false)) {
             Engines.seed(seed);
@@ -275,25 +272,8 @@ public final class Sweep {
                 // The head is not used: only the backbone's keys must fit.
                 ModelWeights.load(net, weights.stateDict(), false, true, weights.file());
             }
-            int[] shape = source.sampleShape();
-            int per = shape[0] * shape[1] * shape[2];
-            try (InferenceNetwork backbone = InferenceNetwork.of(net, manager)) {
-                for (int start = 0; start < n; start += batchSize) {
-                    int count = Math.min(batchSize, n - start);
-                    int[] idx = new int[count];
-                    for (int i = 0; i < count; i++) {
-                        idx[i] = start + i;
-                    }
-                    float[] pixels = new float[count * per];
-                    source.load(idx, false, seed, 0, pixels);
-                    long t = System.nanoTime();
-                    float[] f = backbone.forwardFeatures(pixels, count, shape[1], shape[2]);
-                    backboneNanos[0] += System.nanoTime() - t;
-                    System.arraycopy(f, 0, features, start * dim, count * dim);
-                }
-            }
+            return FeatureCache.compute(net, source, 1, false, seed, batchSize, manager, TrainListener.NONE);
         }
-        return features;
     }
 
     /** Features of every sample, then a probe per fold; {@code accuracies} receives each fold's. */
@@ -301,8 +281,8 @@ public final class Sweep {
         int n = samples.size();
         int dim = c.config().featureDim();
         long started = System.nanoTime();
-        long[] backboneNanos = new long[1];
-        float[] features = features(c.config(), c.weights(), c.preset(), samples, o.batchSize(), o.threads(), o.seed(), backboneNanos);
+        FeatureCache cache = features(c.config(), c.weights(), c.preset(), samples, o.batchSize(), o.threads(), o.seed());
+        float[] features = cache.batch(0, java.util.stream.IntStream.range(0, n).toArray());
         try (NDManager manager = Engines.newManager()) {
             double featuresSeconds = (System.nanoTime() - started) / 1e9;
             List<Double> acc = new ArrayList<>();
@@ -333,12 +313,8 @@ public final class Sweep {
             CrossValidation.Summary s = CrossValidation.summarize(acc);
             ResNetConfig cfg = c.config();
             return new BackboneScore(c.name(), cfg.architecture().id(), cfg.width(), cfg.stem().id(), c.params(), c.gmacs(),
-                    describe(c.preset()), c.baseline(), acc, s.mean(), s.sd(), s.halfWidth(), penalties, featuresSeconds,
-                    n / Math.max(backboneNanos[0] / 1e9, 1e-9));
+                    WeightsInventory.describe(c.preset()), c.baseline(), acc, s.mean(), s.sd(), s.halfWidth(), penalties, featuresSeconds,
+                    n / Math.max(cache.backboneSeconds(), 1e-9));
         }
-    }
-
-    private static String describe(Preset p) {
-        return p.interpolation().name().toLowerCase(Locale.ROOT) + " " + (p.resize() > 0 ? p.resize() + "/" : "") + p.crop();
     }
 }
