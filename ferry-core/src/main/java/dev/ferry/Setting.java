@@ -90,7 +90,11 @@ public enum Setting {
     /** The part of fine-tuning's epochs its trial trains when the strategy is chosen ({@code trialFraction}). */
     TRIAL_FRACTION("trialFraction"),
     /** A backbone sweep's most multiply-accumulates per image, in billions ({@code budgetGmacs}). */
-    BUDGET("budgetGmacs");
+    BUDGET("budgetGmacs"),
+    /** The stage whose activations Grad-CAM explains ({@code layer}). */
+    LAYER("layer"),
+    /** The class Grad-CAM explains instead of the predicted one ({@code targetClass}). */
+    TARGET_CLASS("targetClass");
 
     private final String libraryName;
 

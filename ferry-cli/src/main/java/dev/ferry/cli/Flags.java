@@ -54,6 +54,8 @@ final class Flags {
             case FOLDS -> "--folds";
             case TRIAL_FRACTION -> "--trial-fraction";
             case BUDGET -> "--budget";
+            case LAYER -> "--layer";
+            case TARGET_CLASS -> "--class";
         };
     }
 

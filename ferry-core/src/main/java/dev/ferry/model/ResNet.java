@@ -139,6 +139,48 @@ public final class ResNet extends Module {
         return pooled;
     }
 
+    /**
+     * The stem's output, what {@code layer1} receives: {@code conv1}, {@code bn1}, ReLU and (ImageNet
+     * stem) the max-pool, in libtorch's default layout; {@code images} is not closed. With
+     * {@link #forwardStage} and {@link #forwardFrom} it is {@link #forwardFeatures} taken apart, for
+     * what needs the activations in between (feature maps, Grad-CAM).
+     */
+    public NDArray forwardStem(NDArray images, boolean training) {
+        return stem(images, training);
+    }
+
+    /**
+     * One stage ({@code 0} is {@code layer1}) applied to its input; {@code x} is not closed.
+     *
+     * @throws IndexOutOfBoundsException if {@code stage} is not 0..3
+     */
+    public NDArray forwardStage(int stage, NDArray x, boolean training) {
+        return ResidualBlock.apply(stages.get(stage), parameterStore, x, training);
+    }
+
+    /**
+     * The logits from the output of stage {@code stage} ({@code 0} is {@code layer1}): the later
+     * stages, the global average pool and the head. {@code activations} is not closed, so that a
+     * caller can ask autograd for the gradient with respect to it.
+     */
+    public NDArray forwardFrom(int stage, NDArray activations, boolean training) {
+        NDArray x = activations;
+        for (int s = stage + 1; s < stages.size(); s++) {
+            NDArray next = forwardStage(s, x, training);
+            if (x != activations) {
+                x.close();
+            }
+            x = next;
+        }
+        NDArray pooled = Pool.globalAvgPool2d(x);
+        if (x != activations) {
+            x.close();
+        }
+        try (pooled) {
+            return forwardHead(pooled, training);
+        }
+    }
+
     /** The head: dropout (if configured, training only) then {@code fc}; {@code features} is not closed. */
     public NDArray forwardHead(NDArray features, boolean training) {
         if (config.dropout() > 0f && training) {
