@@ -11,9 +11,17 @@ import java.util.Objects;
  * @param trueLabel the true class name
  * @param predictedLabel the predicted class name
  * @param confidence the probability of the predicted class, 0..1 (NaN shows as "nan")
+ * @param overlay PNG bytes of the image's Grad-CAM overlay for the predicted class, shown next to
+ *     the thumbnail, or null for none; copied in and out
  */
-public record GalleryItem(String label, byte[] image, String trueLabel, String predictedLabel, double confidence) {
-    /** Checks the arguments and copies the image. */
+public record GalleryItem(String label, byte[] image, String trueLabel, String predictedLabel, double confidence,
+                          byte[] overlay) {
+    /** An item without an overlay. */
+    public GalleryItem(String label, byte[] image, String trueLabel, String predictedLabel, double confidence) {
+        this(label, image, trueLabel, predictedLabel, confidence, null);
+    }
+
+    /** Checks the arguments and copies the images. */
     public GalleryItem {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(image, "image");
@@ -22,7 +30,22 @@ public record GalleryItem(String label, byte[] image, String trueLabel, String p
         if (ImageType.of(image) == null) {
             throw new IllegalArgumentException("gallery image '" + label + "' is neither PNG nor JPEG");
         }
+        if (overlay != null && !ImageType.isPng(overlay)) {
+            throw new IllegalArgumentException("gallery overlay of '" + label + "' is not a PNG");
+        }
         image = image.clone();
+        overlay = overlay == null ? null : overlay.clone();
+    }
+
+    /** A copy of the overlay's bytes, or null. */
+    @Override
+    public byte[] overlay() {
+        return overlay == null ? null : overlay.clone();
+    }
+
+    /** The overlay without a copy, or null, for rendering inside the package. */
+    byte[] overlayBytes() {
+        return overlay;
     }
 
     /** A copy of the image bytes. */
@@ -50,17 +73,18 @@ public record GalleryItem(String label, byte[] image, String trueLabel, String p
     public boolean equals(Object o) {
         return o instanceof GalleryItem g && label.equals(g.label) && Arrays.equals(image, g.image)
                 && trueLabel.equals(g.trueLabel) && predictedLabel.equals(g.predictedLabel)
-                && Double.compare(confidence, g.confidence) == 0;
+                && Double.compare(confidence, g.confidence) == 0 && Arrays.equals(overlay, g.overlay);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(label, Arrays.hashCode(image), trueLabel, predictedLabel, confidence);
+        return Objects.hash(label, Arrays.hashCode(image), trueLabel, predictedLabel, confidence, Arrays.hashCode(overlay));
     }
 
     @Override
     public String toString() {
         return "GalleryItem[label=" + label + ", image=" + image.length + " bytes, trueLabel=" + trueLabel
-                + ", predictedLabel=" + predictedLabel + ", confidence=" + confidence + "]";
+                + ", predictedLabel=" + predictedLabel + ", confidence=" + confidence
+                + (overlay == null ? "" : ", overlay=" + overlay.length + " bytes") + "]";
     }
 }

@@ -46,6 +46,9 @@ public final class ReportWriter {
             .gallery figure.wrong { border-left: 4px solid #cf222e; }
             .gallery figure.right { border-left: 4px solid #1a7f37; }
             .gallery img { display: block; width: 100%; height: 160px; object-fit: contain; background: #f6f8fa; }
+            .gallery .pair { display: flex; gap: 4px; }
+            .gallery .pair img { width: 50%; height: 120px; }
+            .gallery .cam { color: #57606a; font-size: 12px; }
             .gallery .name { font-weight: 600; color: #1f2328; overflow-wrap: anywhere; }
             footer { margin-top: 48px; color: #57606a; font-size: 12px; }
             """;
@@ -150,13 +153,23 @@ public final class ReportWriter {
         sb.append("<div class=\"gallery\">\n");
         for (GalleryItem item : items) {
             String label = Html.escape(item.label());
-            sb.append("<figure class=\"").append(item.correct() ? "right" : "wrong").append("\">")
-                    .append("<img src=\"").append(dataUri(item.mimeType(), item.imageBytes()))
-                    .append("\" alt=\"").append(label).append("\">")
-                    .append("<figcaption><span class=\"name\">").append(label).append("</span><br>")
+            sb.append("<figure class=\"").append(item.correct() ? "right" : "wrong").append("\">");
+            byte[] overlay = item.overlayBytes();
+            if (overlay != null) {
+                sb.append("<div class=\"pair\">");
+            }
+            sb.append("<img src=\"").append(dataUri(item.mimeType(), item.imageBytes()))
+                    .append("\" alt=\"").append(label).append("\">");
+            if (overlay != null) {
+                sb.append("<img src=\"").append(dataUri("image/png", overlay)).append("\" alt=\"Grad-CAM of ")
+                        .append(label).append("\"></div>");
+            }
+            sb.append("<figcaption><span class=\"name\">").append(label).append("</span><br>")
                     .append("true: <b>").append(Html.escape(item.trueLabel())).append("</b><br>")
                     .append("predicted: <b>").append(Html.escape(item.predictedLabel())).append("</b> (")
-                    .append(Fmt.percent(item.confidence())).append(")</figcaption></figure>\n");
+                    .append(Fmt.percent(item.confidence())).append(")")
+                    .append(overlay != null ? "<br><span class=\"cam\">right: Grad-CAM of the predicted class</span>" : "")
+                    .append("</figcaption></figure>\n");
         }
         sb.append("</div>\n");
     }

@@ -113,7 +113,20 @@ public final class Evaluate {
                     .requireFinite();
             metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), info.classes(), ev.loss());
         }
-        Path written = o.report() == null ? null : Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad);
+        Path written = null;
+        if (o.report() != null) {
+            // The gallery's images only, each for the class it was (wrongly) given: Grad-CAM needs
+            // libtorch's autograd, which the evaluation itself never starts.
+            List<dev.ferry.eval.SampleResult> shown = Reports.galleryResults(metrics);
+            List<Path> paths = new ArrayList<>();
+            int[] predicted = new int[shown.size()];
+            for (int i = 0; i < shown.size(); i++) {
+                paths.add(samples.get(shown.get(i).index()).path());
+                predicted[i] = shown.get(i).predicted();
+            }
+            List<byte[]> overlays = Explain.overlays(o.model(), info, paths, predicted);
+            written = Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad, overlays);
+        }
         return new Result(info, metrics, List.copyOf(bad), written);
     }
 

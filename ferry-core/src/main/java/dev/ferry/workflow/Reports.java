@@ -84,7 +84,7 @@ public final class Reports {
         if (val != null) {
             b.metrics("Validation metrics (final model)", val)
                     .chart("Confusion matrix (validation)", "confusion_matrix.png", Charts.confusionMatrix(val))
-                    .gallery("Worst-classified validation images", gallery(val, valSamples));
+                    .gallery("Worst-classified validation images", gallery(val, valSamples, null));
         }
         Calibration cal = info.calibration();
         if (cal != null && calibrated != null) {
@@ -132,6 +132,15 @@ public final class Reports {
     /** Writes an evaluation report for a test set into {@code dir}. */
     public static Path writeEvaluation(Path dir, ModelInfo info, Path data, ClassificationMetrics metrics,
             List<Sample> samples, List<BadImage> skipped) {
+        return writeEvaluation(dir, info, data, metrics, samples, skipped, null);
+    }
+
+    /**
+     * As above; {@code overlays} (or null) holds, for each image of the gallery in order
+     * ({@link #galleryResults}), the PNG shown next to its thumbnail (its Grad-CAM overlay).
+     */
+    public static Path writeEvaluation(Path dir, ModelInfo info, Path data, ClassificationMetrics metrics,
+            List<Sample> samples, List<BadImage> skipped, List<byte[]> overlays) {
         Map<String, String> summary = new LinkedHashMap<>();
         summary.put("model", info.arch() + " (" + info.strategy() + ")");
         summary.put("data", data.toString());
@@ -141,7 +150,7 @@ public final class Reports {
                 .summary("Evaluation", summary)
                 .metrics("Metrics", metrics)
                 .chart("Confusion matrix", "confusion_matrix.png", Charts.confusionMatrix(metrics))
-                .gallery("Worst-classified images", gallery(metrics, samples));
+                .gallery("Worst-classified images", gallery(metrics, samples, overlays));
         if (!skipped.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             skipped.forEach(s -> sb.append(s.path()).append(": ").append(s.reason()).append('\n'));
@@ -150,15 +159,30 @@ public final class Reports {
         return ReportWriter.write(b.build(), dir);
     }
 
-    private static List<GalleryItem> gallery(ClassificationMetrics m, List<Sample> samples) {
-        List<GalleryItem> items = new ArrayList<>();
+    /** The gallery's images: the worst-classified, at most {@link #GALLERY}, misclassified only. */
+    public static List<SampleResult> galleryResults(ClassificationMetrics m) {
+        List<SampleResult> out = new ArrayList<>();
         for (SampleResult r : m.worst(GALLERY)) {
             if (r.correct()) {
                 break;
             }
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static List<GalleryItem> gallery(ClassificationMetrics m, List<Sample> samples, List<byte[]> overlays) {
+        List<GalleryItem> items = new ArrayList<>();
+        List<SampleResult> shown = galleryResults(m);
+        if (overlays != null && overlays.size() != shown.size()) {
+            throw new IllegalArgumentException(overlays.size() + " overlays for a gallery of " + shown.size());
+        }
+        for (int i = 0; i < shown.size(); i++) {
+            SampleResult r = shown.get(i);
             Path p = samples.get(r.index()).path();
             items.add(new GalleryItem(p.getFileName().toString(), Thumbnails.png(p, 128),
-                    m.className(r.trueLabel()), m.className(r.predicted()), r.confidence()));
+                    m.className(r.trueLabel()), m.className(r.predicted()), r.confidence(),
+                    overlays == null ? null : overlays.get(i)));
         }
         return items;
     }
