@@ -7,7 +7,8 @@
  * the learning-rate finder ({@link dev.ferry.workflow.LearningRate}), its strategy from a trial of
  * two ({@link dev.ferry.workflow.AutoStrategy}), and a cross-validated estimate of its recipe
  * ({@link dev.ferry.workflow.CrossValidation}); before any of that, which backbone to start from
- * ({@link dev.ferry.workflow.Sweep}). Front ends (the command line, a server, a Spark job) parse,
+ * ({@link dev.ferry.workflow.Sweep}); after it, what a model looks at ({@link dev.ferry.workflow.Explain},
+ * Grad-CAM) and inside it ({@link dev.ferry.workflow.Visualize}, filters and feature maps). Front ends (the command line, a server, a Spark job) parse,
  * call one of these and render the result.
  *
  * <p>The top of the library: it may use every other library package; only front ends use it.
