@@ -592,6 +592,50 @@ public final class Charts {
         return f;
     }
 
+    // ---------------------------------------------------------------- embedding map
+
+    /**
+     * A dataset's images on a 2-D map (e.g. the first two principal components of their features),
+     * one colour per class, at the default size.
+     *
+     * @param coordinates n x 2, row-major
+     * @param labels each image's class, indexing {@code classes}
+     * @param axes the two axes' titles
+     */
+    public static byte[] embeddingMap(double[] coordinates, int[] labels, List<String> classes, String[] axes) {
+        ChartStyle.headless();
+        Objects.requireNonNull(classes, "classes");
+        if (coordinates.length != 2 * labels.length) {
+            throw new IllegalArgumentException("embedding map: " + coordinates.length + " coordinates for " + labels.length + " images");
+        }
+        if (axes.length != 2) {
+            throw new IllegalArgumentException("embedding map: two axis titles, got " + axes.length);
+        }
+        XYSeriesCollection data = new XYSeriesCollection();
+        List<XYSeries> series = new java.util.ArrayList<>();
+        for (String c : classes) {
+            XYSeries xy = new XYSeries(c, false, true);
+            series.add(xy);
+            data.addSeries(xy);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            series.get(labels[i]).add(coordinates[2 * i], coordinates[2 * i + 1], false);
+        }
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
+        for (int c = 0; c < classes.size(); c++) {
+            renderer.setSeriesPaint(c, ChartStyle.color(c));
+            renderer.setSeriesShape(c, new java.awt.geom.Ellipse2D.Double(-2.5, -2.5, 5, 5));
+        }
+        NumberAxis x = new NumberAxis(axes[0]);
+        x.setAutoRangeIncludesZero(false);
+        NumberAxis y = new NumberAxis(axes[1]);
+        y.setAutoRangeIncludesZero(false);
+        XYPlot plot = new XYPlot(data, x, y, renderer);
+        JFreeChart chart = ChartStyle.apply(new JFreeChart("Images by their features", plot));
+        legendAtBottom(chart);
+        return ChartStyle.png(chart, DEFAULT_WIDTH, DEFAULT_HEIGHT);
+    }
+
     private static void legendAtBottom(JFreeChart chart) {
         if (chart.getLegend() != null) {
             chart.getLegend().setPosition(RectangleEdge.BOTTOM);

@@ -175,12 +175,40 @@ public record Report(String title, List<Report.Section> sections) {
      *
      * @param heading the section heading
      * @param items the thumbnails in display order
+     * @param captions the words of each item's caption
      */
-    public record Gallery(String heading, List<GalleryItem> items) implements Section {
+    public record Gallery(String heading, List<GalleryItem> items, Captions captions) implements Section {
         /** Checks the arguments and copies the list. */
         public Gallery {
             Objects.requireNonNull(heading, "heading");
+            Objects.requireNonNull(captions, "captions");
             items = List.copyOf(items);
+        }
+
+        /** A gallery of predictions ({@link Captions#PREDICTIONS}). */
+        public Gallery(String heading, List<GalleryItem> items) {
+            this(heading, items, Captions.PREDICTIONS);
+        }
+    }
+
+    /**
+     * What a gallery's captions call an item's two labels and its second image.
+     *
+     * @param trueLabel the word before {@link GalleryItem#trueLabel}
+     * @param predictedLabel the word before {@link GalleryItem#predictedLabel} and its score
+     * @param secondImage the note under an item with a second image ({@link GalleryItem#overlay})
+     * @param secondImageAlt the second image's alternative text, before the item's label
+     */
+    public record Captions(String trueLabel, String predictedLabel, String secondImage, String secondImageAlt) {
+        /** Predictions: true and predicted class, the second image the Grad-CAM overlay. */
+        public static final Captions PREDICTIONS = new Captions("true", "predicted", "right: Grad-CAM of the predicted class",
+                "Grad-CAM of");
+
+        public Captions {
+            Objects.requireNonNull(trueLabel, "trueLabel");
+            Objects.requireNonNull(predictedLabel, "predictedLabel");
+            Objects.requireNonNull(secondImage, "secondImage");
+            Objects.requireNonNull(secondImageAlt, "secondImageAlt");
         }
     }
 
@@ -224,9 +252,14 @@ public record Report(String title, List<Report.Section> sections) {
             return section(new Text(heading, text));
         }
 
-        /** Adds a {@link Gallery}. */
+        /** Adds a {@link Gallery} of predictions. */
         public Builder gallery(String heading, List<GalleryItem> items) {
             return section(new Gallery(heading, items));
+        }
+
+        /** Adds a {@link Gallery} with its own caption words. */
+        public Builder gallery(String heading, List<GalleryItem> items, Captions captions) {
+            return section(new Gallery(heading, items, captions));
         }
 
         /** The report; the builder can go on collecting afterwards. */

@@ -114,7 +114,7 @@ public final class ReportWriter {
             } else if (section instanceof Report.Text t) {
                 sb.append("<pre>").append(Html.escape(t.text())).append("</pre>\n");
             } else if (section instanceof Report.Gallery g) {
-                gallery(sb, g.items());
+                gallery(sb, g.items(), g.captions());
             } else {
                 throw new IllegalStateException("unknown report section " + section.getClass().getName());
             }
@@ -145,7 +145,7 @@ public final class ReportWriter {
         sb.append("<a href=\"").append(c.fileName()).append("\">").append(c.fileName()).append("</a></figcaption>\n</figure>\n");
     }
 
-    private static void gallery(StringBuilder sb, List<GalleryItem> items) {
+    private static void gallery(StringBuilder sb, List<GalleryItem> items, Report.Captions captions) {
         if (items.isEmpty()) {
             sb.append("<p>No images.</p>\n");
             return;
@@ -161,14 +161,14 @@ public final class ReportWriter {
             sb.append("<img src=\"").append(dataUri(item.mimeType(), item.imageBytes()))
                     .append("\" alt=\"").append(label).append("\">");
             if (overlay != null) {
-                sb.append("<img src=\"").append(dataUri("image/png", overlay)).append("\" alt=\"Grad-CAM of ")
-                        .append(label).append("\"></div>");
+                sb.append("<img src=\"").append(dataUri("image/png", overlay)).append("\" alt=\"").append(Html.escape(captions.secondImageAlt()))
+                        .append(" ").append(label).append("\"></div>");
             }
             sb.append("<figcaption><span class=\"name\">").append(label).append("</span><br>")
-                    .append("true: <b>").append(Html.escape(item.trueLabel())).append("</b><br>")
-                    .append("predicted: <b>").append(Html.escape(item.predictedLabel())).append("</b> (")
+                    .append(Html.escape(captions.trueLabel())).append(": <b>").append(Html.escape(item.trueLabel())).append("</b><br>")
+                    .append(Html.escape(captions.predictedLabel())).append(": <b>").append(Html.escape(item.predictedLabel())).append("</b> (")
                     .append(Fmt.percent(item.confidence())).append(")")
-                    .append(overlay != null ? "<br><span class=\"cam\">right: Grad-CAM of the predicted class</span>" : "")
+                    .append(overlay != null ? "<br><span class=\"cam\">" + Html.escape(captions.secondImage()) + "</span>" : "")
                     .append("</figcaption></figure>\n");
         }
         sb.append("</div>\n");
