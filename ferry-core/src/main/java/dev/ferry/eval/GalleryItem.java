@@ -11,8 +11,9 @@ import java.util.Objects;
  * @param trueLabel the true class name
  * @param predictedLabel the predicted class name
  * @param confidence the probability of the predicted class, 0..1 (NaN shows as "nan")
- * @param overlay PNG bytes of the image's Grad-CAM overlay for the predicted class, shown next to
- *     the thumbnail, or null for none; copied in and out
+ * @param overlay PNG bytes of a second image shown next to the thumbnail (the Grad-CAM overlay of the predicted class in
+ *     prediction galleries, the near copy in a duplicates gallery; the gallery's captions say which),
+ *     or null for none; copied in and out
  */
 public record GalleryItem(String label, byte[] image, String trueLabel, String predictedLabel, double confidence,
                           byte[] overlay) {
