@@ -213,7 +213,7 @@ public final class Duplicates {
     /**
      * Every pair whose thumbprints correlate at least {@code minCorrelation}, most alike first,
      * leaving out pairs of byte-identical files ({@code sha256} equal: those are exact duplicates).
-     * Compares every pair: {@code n^2 / 2} products of 64 values, about a second for 20,000 images.
+     * Compares every pair on the calling thread: {@code n^2 / 2} products of 64 values, 18 s for 20,000 images on an Intel Xeon core.
      *
      * @param thumbprints one per image, as {@link #thumbprint}
      * @param hashes one per image, as {@link #dHash}
