@@ -90,7 +90,9 @@ public enum Setting {
     /** The part of fine-tuning's epochs its trial trains when the strategy is chosen ({@code trialFraction}). */
     TRIAL_FRACTION("trialFraction"),
     /** A backbone sweep's most multiply-accumulates per image, in billions ({@code budgetGmacs}). */
-    BUDGET("budgetGmacs");
+    BUDGET("budgetGmacs"),
+    /** The embeddings matrix a similarity search reads ({@code index}). */
+    INDEX("index");
 
     private final String libraryName;
 

@@ -54,6 +54,7 @@ final class Flags {
             case FOLDS -> "--folds";
             case TRIAL_FRACTION -> "--trial-fraction";
             case BUDGET -> "--budget";
+            case INDEX -> "--index";
         };
     }
 
