@@ -202,6 +202,11 @@ public final class Npy {
      *     2-D little-endian float32 C-order array, or shorter or longer than its header says
      */
     public static Matrix open(Path file) {
+        return open(file, SEGMENT_BYTES);
+    }
+
+    /** As {@link #open(Path)}, mapping at most {@code segmentBytes} (rounded down to whole rows, at least one) at a time. */
+    static Matrix open(Path file, long segmentBytes) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             Header h = readHeader(file, ch, size);
@@ -218,7 +223,7 @@ public final class Npy {
                         h.rows(), h.cols()));
             }
             long rowBytes = (long) h.cols() * FLOAT;
-            long rowsPerSegment = h.cols() == 0 ? Math.max(1, h.rows()) : Math.max(1, SEGMENT_BYTES / rowBytes);
+            long rowsPerSegment = h.cols() == 0 ? Math.max(1, h.rows()) : Math.max(1, segmentBytes / rowBytes);
             List<FloatBuffer> segments = new ArrayList<>();
             for (long r = 0; r < h.rows() && h.cols() > 0; r += rowsPerSegment) {
                 long n = Math.min(rowsPerSegment, h.rows() - r);
