@@ -31,10 +31,10 @@ import java.util.concurrent.Future;
  * exact search, no approximation), and the {@code topK} most similar rows are returned.
  *
  * <p>The search is a plain float loop over the mapped matrix, rows split across threads, each row
- * read once for all queries: measured against chunked {@code matMul} on DJL NDArrays it was as
- * fast or faster here, since one query is a matrix-vector product bound by memory bandwidth and
- * the NDArray route must first copy every chunk into native memory (and start libtorch). Rows are
- * stored raw; each row's norm is computed in the same pass as its dot products.
+ * read once for all queries: one query is a matrix-vector product, bound by memory bandwidth, and
+ * the loop needs neither libtorch nor a copy of the rows into native memory. (Not yet measured
+ * against chunked {@code matMul} on DJL NDArrays.) Rows are stored raw; each row's norm is
+ * computed in the same pass as its dot products.
  */
 public final class Similar {
     private Similar() {}
