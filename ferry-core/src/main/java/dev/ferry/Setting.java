@@ -94,7 +94,9 @@ public enum Setting {
     /** The stage whose activations Grad-CAM explains ({@code layer}). */
     LAYER("layer"),
     /** The class Grad-CAM explains instead of the predicted one ({@code targetClass}). */
-    TARGET_CLASS("targetClass");
+    TARGET_CLASS("targetClass"),
+    /** The embeddings matrix a similarity search reads ({@code index}). */
+    INDEX("index");
 
     private final String libraryName;
 

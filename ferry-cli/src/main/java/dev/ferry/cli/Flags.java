@@ -56,6 +56,7 @@ final class Flags {
             case BUDGET -> "--budget";
             case LAYER -> "--layer";
             case TARGET_CLASS -> "--class";
+            case INDEX -> "--index";
         };
     }
 

@@ -7,8 +7,10 @@
  * the learning-rate finder ({@link dev.ferry.workflow.LearningRate}), its strategy from a trial of
  * two ({@link dev.ferry.workflow.AutoStrategy}), and a cross-validated estimate of its recipe
  * ({@link dev.ferry.workflow.CrossValidation}); before any of that, which backbone to start from
- * ({@link dev.ferry.workflow.Sweep}); after it, what a model looks at ({@link dev.ferry.workflow.Explain},
- * Grad-CAM) and inside it ({@link dev.ferry.workflow.Visualize}, filters and feature maps). Front ends (the command line, a server, a Spark job) parse,
+ * ({@link dev.ferry.workflow.Sweep}) and what a dataset holds and gets wrong ({@link dev.ferry.workflow.Inspect}); after it,
+ * what a model looks at ({@link dev.ferry.workflow.Explain}, Grad-CAM) and inside it ({@link dev.ferry.workflow.Visualize},
+ * filters and feature maps). Backbone features of a folder as a matrix on disk ({@link dev.ferry.workflow.Embed}) and exact
+ * cosine search over it ({@link dev.ferry.workflow.Similar}). Front ends (the command line, a server, a Spark job) parse,
  * call one of these and render the result.
  *
  * <p>The top of the library: it may use every other library package; only front ends use it.
