@@ -8,13 +8,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,28 +27,10 @@ class EmbedCommandTest {
 
     @BeforeAll
     static void demoData() throws IOException {
-        try (InputStream in = EmbedCommandTest.class.getResourceAsStream("/dev/ferry/demo/fashion-target.zip");
-                ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (!e.isDirectory() && e.getName().startsWith("train/")) {
-                    Path to = tmp.resolve(e.getName());
-                    Files.createDirectories(to.getParent());
-                    Files.copy(zip, to);
-                }
-            }
-        }
+        DemoFixture.unpackImages("train/", tmp, false);
         train = tmp.resolve("train");
         pretrained = Files.createDirectories(tmp.resolve("pretrained"));
-        copyNetwork(pretrained);
-    }
-
-    private static void copyNetwork(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        for (String f : List.of("model.json", "model.safetensors")) {
-            try (InputStream in = EmbedCommandTest.class.getResourceAsStream("/dev/ferry/demo/pretrained/" + f)) {
-                Files.copy(in, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        DemoFixture.copyNetwork(pretrained);
     }
 
     private static CliHarness.Result embed(Path weights, Path data, Path out, String... extra) {
@@ -152,7 +130,7 @@ class EmbedCommandTest {
 
         // The network lives in a folder of its own, removed after embedding.
         Path network = tmp.resolve("gone-network");
-        copyNetwork(network);
+        DemoFixture.copyNetwork(network);
         Path out = tmp.resolve("gone/e.npy");
         assertEquals(0, embed(network, train, out).code());
         Files.delete(network.resolve("model.json"));

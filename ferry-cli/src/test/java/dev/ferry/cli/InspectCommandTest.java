@@ -12,7 +12,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -54,22 +51,8 @@ class InspectCommandTest {
     @BeforeAll
     static void makeDataset() throws IOException {
         Path all = tmp.resolve("all");
-        try (InputStream in = InspectCommandTest.class.getResourceAsStream("/dev/ferry/demo/fashion-target.zip");
-                ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (!e.isDirectory() && e.getName().startsWith("test/")) {
-                    Path to = all.resolve(e.getName().substring("test/".length()));
-                    Files.createDirectories(to.getParent());
-                    Files.copy(zip, to);
-                }
-            }
-        }
-        pretrained = Files.createDirectories(tmp.resolve("pretrained"));
-        for (String f : List.of("model.json", "model.safetensors")) {
-            try (InputStream in = InspectCommandTest.class.getResourceAsStream("/dev/ferry/demo/pretrained/" + f)) {
-                Files.copy(in, pretrained.resolve(f));
-            }
-        }
+        DemoFixture.unpackImages("test/", all, true);
+        pretrained = DemoFixture.copyNetwork(tmp.resolve("pretrained"));
         train = tmp.resolve("train");
         test = tmp.resolve("test");
         List<String> classes = new ArrayList<>();

@@ -14,13 +14,10 @@ import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;
 import dev.ferry.model.Stem;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,23 +35,9 @@ class SweepCommandTest {
 
     @BeforeAll
     static void demoData() throws IOException {
-        try (InputStream in = SweepCommandTest.class.getResourceAsStream("/dev/ferry/demo/fashion-target.zip");
-                ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (!e.isDirectory() && e.getName().startsWith("train/")) {
-                    Path to = tmp.resolve(e.getName());
-                    Files.createDirectories(to.getParent());
-                    Files.copy(zip, to);
-                }
-            }
-        }
+        DemoFixture.unpackImages("train/", tmp, false);
         train = tmp.resolve("train");
-        pretrained = Files.createDirectories(tmp.resolve("pretrained"));
-        for (String f : List.of("model.json", "model.safetensors")) {
-            try (InputStream in = SweepCommandTest.class.getResourceAsStream("/dev/ferry/demo/pretrained/" + f)) {
-                Files.copy(in, pretrained.resolve(f));
-            }
-        }
+        pretrained = DemoFixture.copyNetwork(tmp.resolve("pretrained"));
     }
 
     private static CliHarness.Result sweep(Path out, String... extra) {

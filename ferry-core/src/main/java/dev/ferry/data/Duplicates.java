@@ -76,15 +76,25 @@ public final class Duplicates {
 
     /** Every group of byte-identical files, in order of first appearance. */
     public static List<Group> exact(List<Image> images) {
-        Map<String, List<Image>> byHash = new LinkedHashMap<>();
-        for (Image i : images) {
-            String h;
+        String[] sha256 = new String[images.size()];
+        for (int i = 0; i < sha256.length; i++) {
             try {
-                h = FileDigest.sha256(i.path());
+                sha256[i] = FileDigest.sha256(images.get(i).path());
             } catch (IOException e) {
-                throw new FerryException("cannot read " + i.path() + ": " + e.getMessage(), e);
+                throw new FerryException("cannot read " + images.get(i).path() + ": " + e.getMessage(), e);
             }
-            byHash.computeIfAbsent(h, k -> new ArrayList<>()).add(i);
+        }
+        return exact(images, sha256);
+    }
+
+    /** As {@link #exact(List)}, with each file's SHA-256 already known. */
+    public static List<Group> exact(List<Image> images, String[] sha256) {
+        if (sha256.length != images.size()) {
+            throw new IllegalArgumentException(images.size() + " images but " + sha256.length + " digests");
+        }
+        Map<String, List<Image>> byHash = new LinkedHashMap<>();
+        for (int i = 0; i < sha256.length; i++) {
+            byHash.computeIfAbsent(sha256[i], k -> new ArrayList<>()).add(images.get(i));
         }
         List<Group> out = new ArrayList<>();
         byHash.forEach((h, list) -> {

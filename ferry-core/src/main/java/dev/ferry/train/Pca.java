@@ -38,27 +38,8 @@ public final class Pca {
         if (components < 1 || components > dim) {
             throw new IllegalArgumentException(components + " components of " + dim + " dimensions");
         }
-        double[] x = new double[n * dim];
-        double total = 0;
-        for (int j = 0; j < dim; j++) {
-            double mean = 0;
-            for (int i = 0; i < n; i++) {
-                mean += features[i * dim + j];
-            }
-            mean /= Math.max(1, n);
-            double var = 0;
-            for (int i = 0; i < n; i++) {
-                double d = features[i * dim + j] - mean;
-                var += d * d;
-            }
-            double sd = Math.sqrt(var / Math.max(1, n - 1));
-            if (sd > 1e-12) {
-                total += 1;
-                for (int i = 0; i < n; i++) {
-                    x[i * dim + j] = (features[i * dim + j] - mean) / sd;
-                }
-            }
-        }
+        double[] x = ZScores.of(features, n, dim);
+        double total = ZScores.varying(x, n, dim);
         double[][] vectors = new double[components][];
         double[] explained = new double[components];
         double[] coordinates = new double[n * components];

@@ -20,6 +20,7 @@ import dev.ferry.train.LinearProbe;
 import dev.ferry.train.Pca;
 import dev.ferry.train.PresetOverride;
 import dev.ferry.train.Pretrained;
+import dev.ferry.train.ZScores;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -209,7 +210,7 @@ public final class Inspect {
         }
 
         List<Duplicates.Image> named = images.stream().map(i -> new Duplicates.Image(i.split(), i.sample().path())).toList();
-        List<Duplicates.Group> exact = exactGroups(images, named);
+        List<Duplicates.Group> exact = Duplicates.exact(named, images.stream().map(i -> i.facts().sha256()).toArray(String[]::new));
         List<Duplicates.Similar> near = Duplicates.similar(named, images.stream().map(i -> i.facts().thumbprint()).toArray(float[][]::new),
                 images.stream().mapToLong(i -> i.facts().dHash()).toArray(), images.stream().map(i -> i.facts().sha256()).toArray(String[]::new),
                 o.minCorrelation());
@@ -289,32 +290,11 @@ public final class Inspect {
      * to unit length (so one wide dimension does not decide), with centroids of the given labels.
      */
     static void centroidDistances(float[] x, int n, int dim, int[] labels, int classes, double[] distance, int[] nearest) {
-        double[] mean = new double[dim];
-        double[] sd = new double[dim];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < dim; j++) {
-                mean[j] += x[i * dim + j];
-            }
-        }
-        for (int j = 0; j < dim; j++) {
-            mean[j] /= n;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < dim; j++) {
-                double d = x[i * dim + j] - mean[j];
-                sd[j] += d * d;
-            }
-        }
-        for (int j = 0; j < dim; j++) {
-            sd[j] = Math.sqrt(sd[j] / Math.max(1, n - 1));
-        }
-        double[] z = new double[n * dim];
+        double[] z = ZScores.of(x, n, dim);
         for (int i = 0; i < n; i++) {
             double norm = 0;
             for (int j = 0; j < dim; j++) {
-                double v = sd[j] > 1e-12 ? (x[i * dim + j] - mean[j]) / sd[j] : 0;
-                z[i * dim + j] = v;
-                norm += v * v;
+                norm += z[i * dim + j] * z[i * dim + j];
             }
             norm = Math.sqrt(norm);
             for (int j = 0; j < dim && norm > 0; j++) {
@@ -385,20 +365,6 @@ public final class Inspect {
         int lo = (int) Math.floor(pos);
         int hi = Math.min(sorted.length - 1, lo + 1);
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-    }
-
-    private static List<Duplicates.Group> exactGroups(List<Image> images, List<Duplicates.Image> named) {
-        Map<String, List<Duplicates.Image>> bySha = new LinkedHashMap<>();
-        for (int i = 0; i < images.size(); i++) {
-            bySha.computeIfAbsent(images.get(i).facts().sha256(), h -> new ArrayList<>()).add(named.get(i));
-        }
-        List<Duplicates.Group> out = new ArrayList<>();
-        bySha.forEach((h, list) -> {
-            if (list.size() > 1) {
-                out.add(new Duplicates.Group(h, list));
-            }
-        });
-        return List.copyOf(out);
     }
 
     /** Each path's facts, or the BadImage saying why it cannot be read, in the order given. */
