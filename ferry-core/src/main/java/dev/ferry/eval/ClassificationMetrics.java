@@ -121,9 +121,31 @@ public final class ClassificationMetrics {
             }
             results.add(new SampleResult(i, t, p, row[p], row[t]));
         }
+        return fromCounts(names, counts, top5Hits, meanLoss, results);
+    }
 
+    /**
+     * The metrics of an evaluation known only by its counts (a {@link MetricCounts} merged across
+     * machines), with the same definitions as {@link #compute}; {@link #samples()} is then empty.
+     *
+     * @param counts the confusion counts, [true][predicted]
+     * @param top5Hits samples whose true class ranked among the first {@value #TOP_K}
+     * @param meanLoss the mean loss, NaN if unknown
+     * @param results every sample's outcome, or an empty list when only the counts are known
+     * @throws IllegalArgumentException if there are no samples, or the counts do not match the names
+     */
+    static ClassificationMetrics fromCounts(List<String> classNames, int[][] counts, int top5Hits, double meanLoss,
+                                            List<SampleResult> results) {
+        List<String> names = checkNames(classNames);
+        int n = names.size();
+        if (counts.length != n) {
+            throw new IllegalArgumentException("evaluation: " + counts.length + " confusion rows for " + n + " classes");
+        }
         ConfusionMatrix confusion = new ConfusionMatrix(counts);
-        int total = trueLabels.length;
+        int total = confusion.total();
+        if (total == 0) {
+            throw new IllegalArgumentException("evaluation: no samples");
+        }
         List<ClassMetrics> perClass = new ArrayList<>(n);
         double macroP = 0;
         double macroR = 0;
@@ -175,7 +197,7 @@ public final class ClassificationMetrics {
     }
 
     /** Number of classes ranked strictly before class {@code t} in the argmax order. */
-    private static int rankOf(float[] row, int t) {
+    static int rankOf(float[] row, int t) {
         int before = 0;
         for (int j = 0; j < row.length; j++) {
             if (j != t && ranksBefore(row, j, t)) {
@@ -232,7 +254,7 @@ public final class ClassificationMetrics {
 
     /** Number of evaluated samples. */
     public int sampleCount() {
-        return samples.size();
+        return confusion.total();
     }
 
     /** Number of correctly classified samples. */

@@ -1,0 +1,37 @@
+package dev.ferry.spark;
+
+import dev.ferry.InputException;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * How the executors run the network.
+ *
+ * @param network what to open
+ * @param batchSize images per forward pass within a task
+ * @param threads the engine's intra-op threads per executor JVM (its tasks share one engine and
+ *     take turns at it; each task decodes its own images meanwhile)
+ * @param hadoop the driver's Hadoop settings, for reading a remote network (empty for local paths)
+ */
+public record EngineSettings(NetworkSource network, int batchSize, int threads, Map<String, String> hadoop)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public EngineSettings {
+        if (network == null) {
+            throw new InputException("name the network: --model DIR or --weights SPEC");
+        }
+        if (batchSize < 1) {
+            throw new InputException("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (threads < 1) {
+            throw new InputException("--inference-threads must be at least 1, got " + threads);
+        }
+        hadoop = Map.copyOf(hadoop);
+    }
+
+    /** Local paths only: no Hadoop settings carried. */
+    public EngineSettings(NetworkSource network, int batchSize, int threads) {
+        this(network, batchSize, threads, Map.of());
+    }
+}
