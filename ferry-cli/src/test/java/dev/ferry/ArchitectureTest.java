@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layers the package-info files describe, checked on the compiled classes: no package cycle,
- * no edge upwards, nothing imports the command line, picocli only in it, Jetty only in the server, the model knows no
+ * no edge upwards, nothing imports the command line, picocli only in it, Jetty only in the server, Spark only in
+ * the Spark layer and the command line's Spark command, the model knows no
  * images or training, the data knows no network.
  */
 class ArchitectureTest {
@@ -43,24 +44,29 @@ class ArchitectureTest {
                         .layer("workflow").definedBy("dev.ferry.workflow..")
                         .layer("demo").definedBy("dev.ferry.demo..")
                         .layer("serve").definedBy("dev.ferry.serve..")
+                        .layer("spark").definedBy("dev.ferry.spark..")
                         .layer("bench").definedBy("dev.ferry.bench..")
                         .layer("cli").definedBy("dev.ferry.cli..")
                         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                         .whereLayer("demo").mayOnlyBeAccessedByLayers("cli")
                         .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
                         .whereLayer("serve").mayOnlyBeAccessedByLayers("cli")
-                        .whereLayer("workflow").mayOnlyBeAccessedByLayers("demo", "bench", "serve", "cli")
-                        .whereLayer("train").mayOnlyBeAccessedByLayers("workflow", "demo", "bench", "serve", "cli")
-                        .whereLayer("eval").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "serve", "cli")
-                        .whereLayer("weights").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "cli")
-                        .whereLayer("model").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "serve", "cli")
-                        .whereLayer("data").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "serve", "cli"),
+                        .whereLayer("spark").mayOnlyBeAccessedByLayers("cli")
+                        .whereLayer("workflow").mayOnlyBeAccessedByLayers("demo", "bench", "serve", "spark", "cli")
+                        .whereLayer("train").mayOnlyBeAccessedByLayers("workflow", "demo", "bench", "serve", "spark", "cli")
+                        .whereLayer("eval").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "serve", "spark", "cli")
+                        .whereLayer("weights").mayOnlyBeAccessedByLayers("train", "workflow", "demo", "bench", "spark", "cli")
+                        .whereLayer("model").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "serve", "spark", "cli")
+                        .whereLayer("data").mayOnlyBeAccessedByLayers("weights", "train", "workflow", "demo", "bench", "serve", "spark", "cli"),
                 noClasses().that().resideOutsideOfPackage("dev.ferry.cli..")
                         .should().dependOnClassesThat().resideInAPackage("picocli..")
                         .because("only the command line knows its parser"),
                 noClasses().that().resideOutsideOfPackage("dev.ferry.serve..")
                         .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..", "io.prometheus..")
                         .because("only the server knows its HTTP library and its metrics"),
+                noClasses().that().resideOutsideOfPackage("dev.ferry.spark..")
+                        .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "org.apache.hadoop..", "scala..")
+                        .because("only the Spark layer knows Spark: every other command runs without its jars"),
                 noClasses().that().resideInAPackage("dev.ferry.model..")
                         .should().dependOnClassesThat().resideInAnyPackage("javax.imageio..", "java.awt..")
                         .because("the network knows tensors, not images"),

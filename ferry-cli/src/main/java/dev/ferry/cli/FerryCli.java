@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         versionProvider = FerryCli.Version.class,
         description = "Image-classification transfer learning with torchvision-exact ResNets.",
         subcommands = {
-            DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ServeCommand.class, ExportCommand.class, QuantizeCommand.class, LrFindCommand.class, SweepCommand.class, InspectCommand.class, ExplainCommand.class, VisualizeCommand.class, EmbedCommand.class, SimilarCommand.class,
+            DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ServeCommand.class, ExportCommand.class, QuantizeCommand.class, LrFindCommand.class, SweepCommand.class, InspectCommand.class, ExplainCommand.class, VisualizeCommand.class, EmbedCommand.class, SimilarCommand.class, SparkCommand.class,
             SummaryCommand.class, WeightsCommand.class, BenchCommand.class, PretrainDemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class
         })
 public final class FerryCli extends FerryCommand {

@@ -56,6 +56,10 @@ public final class SparkRunner implements AutoCloseable {
             // A job run from the command line is watched there; the web UI would only take a port.
             b.config("spark.ui.enabled", "false");
         }
+        if (!given.contains("spark.ui.showConsoleProgress")) {
+            // The progress bar redraws stderr, which holds ferry's own lines.
+            b.config("spark.ui.showConsoleProgress", "false");
+        }
         settings.forEach(b::config);
         try {
             return new SparkRunner(b.getOrCreate(), !running);

@@ -1,0 +1,207 @@
+package dev.ferry.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ferry.data.Npy;
+import dev.ferry.data.EmbeddingIndex;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ferry spark predict|embed|evaluate --master local[2]} against {@code ferry predict
+ * --json}, {@code ferry embed} and {@code ferry evaluate --json} on the demo's 100 training images
+ * (JSON Lines output, read back here without Spark), with a model trained on them.
+ */
+class SparkCommandTest {
+    @TempDir
+    static Path tmp;
+    static Path train;
+    static Path model;
+    static Path pretrained;
+
+    @BeforeAll
+    static void demoModel() throws IOException {
+        DemoFixture.unpackImages("train/", tmp, false);
+        train = tmp.resolve("train");
+        pretrained = Files.createDirectories(tmp.resolve("pretrained"));
+        DemoFixture.copyNetwork(pretrained);
+        model = tmp.resolve("model");
+        CliHarness.Result r = CliHarness.run("train", "--data", train.toString(), "--weights", pretrained.toString(),
+                "--strategy", "feature-extract", "--epochs", "3", "--seed", "3", "--threads", "2", "--out", model.toString());
+        assertEquals(0, r.code(), r.err());
+    }
+
+    private static CliHarness.Result spark(String job, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("spark", job, "--master", "local[2]", "--batch-size", "8",
+                "--conf", "spark.sql.files.maxPartitionBytes=40m"));
+        args.addAll(List.of(extra));
+        return CliHarness.run(args.toArray(String[]::new));
+    }
+
+    /** The rows of a JSON Lines output folder (its part files), as objects. */
+    private static List<JsonObject> rows(Path dir) throws IOException {
+        List<JsonObject> out = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path part : files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+                for (String line : Files.readAllLines(part)) {
+                    if (!line.isBlank()) {
+                        out.add(JsonParser.parseString(line).getAsJsonObject());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String relative(String uri, Path root) {
+        String prefix = "file:" + root.toAbsolutePath() + "/";
+        assertTrue(uri.startsWith(prefix), uri);
+        return uri.substring(prefix.length());
+    }
+
+    @Test
+    void predictWritesFerryPredictsProbabilitiesAndAnErrorRowForABrokenFile() throws IOException {
+        Path input = tmp.resolve("with-broken");
+        copyTree(train, input);
+        Files.writeString(input.resolve("Coat/broken.png"), "not a png");
+
+        // ferry predict reports the broken file and exits 1: the reference is the folder without it.
+        CliHarness.Result single = CliHarness.run("predict", "--model", model.toString(), "--top-k", "3", "--json", train.toString());
+        assertEquals(0, single.code(), single.err());
+        Map<String, JsonArray> expected = new HashMap<>();
+        for (JsonElement e : JsonParser.parseString(single.out()).getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.has("top")) {
+                expected.put(train.relativize(Path.of(o.get("image").getAsString())).toString(), o.getAsJsonArray("top"));
+            }
+        }
+        assertEquals(100, expected.size());
+
+        Path out = tmp.resolve("predictions");
+        CliHarness.Result r = spark("predict", "--model", model.toString(), "--input", input.toString(), "--output", out.toString(),
+                "--format", "jsonl", "--top-k", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject summary = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(101, summary.get("rows").getAsLong());
+        assertEquals(1, summary.get("errors").getAsLong());
+
+        List<JsonObject> rows = rows(out);
+        assertEquals(101, rows.size());
+        int compared = 0;
+        for (JsonObject row : rows) {
+            String rel = relative(row.get("path").getAsString(), input);
+            if (rel.equals("Coat/broken.png")) {
+                assertTrue(row.get("error").getAsString().startsWith("not an image"), row.toString());
+                assertTrue(!row.has("classes") || row.get("classes").isJsonNull());
+                continue;
+            }
+            JsonArray top = expected.get(rel);
+            JsonArray classes = row.getAsJsonArray("classes");
+            JsonArray probs = row.getAsJsonArray("probabilities");
+            assertEquals(top.size(), classes.size(), rel);
+            for (int i = 0; i < top.size(); i++) {
+                JsonObject t = top.get(i).getAsJsonObject();
+                assertEquals(t.get("label").getAsString(), classes.get(i).getAsString(), rel);
+                double want = t.get("probability").getAsDouble();
+                assertEquals(want, probs.get(i).getAsDouble(), 1e-5 * want, rel);
+            }
+            compared++;
+        }
+        assertEquals(100, compared);
+    }
+
+    @Test
+    void embedWritesTheRowsFerryEmbedWrites() throws IOException {
+        Path npy = tmp.resolve("single/train.npy");
+        assertEquals(0, CliHarness.run("embed", "--weights", pretrained.toString(), "--data", train.toString(), "--out",
+                npy.toString(), "--threads", "2").code());
+        EmbeddingIndex index = EmbeddingIndex.read(EmbeddingIndex.fileFor(npy));
+        Npy.Matrix m = Npy.open(npy);
+        Map<String, float[]> expected = new HashMap<>();
+        for (int i = 0; i < index.rows(); i++) {
+            float[] row = new float[(int) m.cols()];
+            m.rows(i, 1, row);
+            expected.put(index.items().get(i).path(), row);
+        }
+
+        Path out = tmp.resolve("embeddings");
+        CliHarness.Result r = spark("embed", "--weights", pretrained.toString(), "--input", train.toString(), "--output",
+                out.toString(), "--format", "jsonl");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("wrote 100 embeddings (0 with an error) to "), r.out());
+        List<JsonObject> rows = rows(out);
+        assertEquals(100, rows.size());
+        for (JsonObject row : rows) {
+            String rel = relative(row.get("path").getAsString(), train);
+            assertEquals(rel.substring(0, rel.indexOf('/')), row.get("label").getAsString());
+            JsonArray v = row.getAsJsonArray("features");
+            float[] want = expected.get(rel);
+            assertEquals(want.length, v.size());
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], v.get(i).getAsFloat(), rel + " feature " + i);
+            }
+        }
+        assertTrue(Files.isRegularFile(out.resolve("_ferry.json")));
+    }
+
+    @Test
+    void evaluatePrintsFerryEvaluatesMetrics() throws IOException {
+        CliHarness.Result single = CliHarness.run("evaluate", "--model", model.toString(), "--data", train.toString(), "--json");
+        assertEquals(0, single.code(), single.err());
+        Path out = tmp.resolve("evaluation");
+        CliHarness.Result r = spark("evaluate", "--model", model.toString(), "--input", train.toString(), "--output", out.toString(),
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject want = JsonParser.parseString(single.out()).getAsJsonObject();
+        JsonObject got = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : List.of("accuracy", "top5Accuracy", "samples", "correct", "classes", "perClass", "macroAvg", "weightedAvg",
+                "confusionMatrix", "skipped")) {
+            assertEquals(want.get(key), got.get(key), key);
+        }
+        assertEquals(want.get("loss").getAsDouble(), got.get("loss").getAsDouble(), 1e-9 * want.get("loss").getAsDouble());
+        JsonObject file = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
+        assertEquals(got.get("confusionMatrix"), file.get("confusionMatrix"));
+    }
+
+    @Test
+    void badUsageIsOneLineAndExitTwo() {
+        CliHarness.Result both = spark("predict", "--model", model.toString(), "--weights", pretrained.toString(), "--input",
+                train.toString(), "--output", tmp.resolve("never").toString());
+        assertEquals(2, both.code());
+        assertEquals("ferry: error: --model and --weights exclude each other: give one network", both.err().strip());
+        CliHarness.Result missing = spark("predict", "--model", tmp.resolve("no-model").toString(), "--input", train.toString(),
+                "--output", tmp.resolve("never").toString());
+        assertEquals(2, missing.code(), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertTrue(Files.notExists(tmp.resolve("never")));
+        CliHarness.Result weightsEval = spark("evaluate", "--weights", pretrained.toString(), "--input", train.toString());
+        assertEquals(2, weightsEval.code());
+        assertTrue(weightsEval.err().contains("evaluation needs a trained model"), weightsEval.err());
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
