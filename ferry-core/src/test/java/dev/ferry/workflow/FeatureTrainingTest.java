@@ -113,6 +113,24 @@ class FeatureTrainingTest {
     }
 
     @Test
+    void withoutTheImagesTheReportListsTheWorstByPath() throws IOException {
+        FeatureTable read = FeatureTable.readNpy(npy);
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < read.size(); i++) {
+            labels.add(read.classes().get(read.label(i)));
+        }
+        int[] all = java.util.stream.IntStream.range(0, read.size()).toArray();
+        // As another reader would build it: no source, no image folder.
+        FeatureTable bare = FeatureTable.of(read.network(), read.dim(), read.paths(), labels, read.rows(all));
+        Path out = tmp.resolve("bare");
+        TrainingRun.builder().features(bare).weights(task.weights().toString()).config(featureExtract().withEpochs(1)).out(out)
+                .threads(2).build().run(TrainListener.NONE, QUIET);
+        String report = Files.readString(out.resolve("report.html"), StandardCharsets.UTF_8);
+        assertTrue(report.contains("Worst-classified validation images (the images are not at hand)"), report);
+        assertTrue(Files.isRegularFile(out.resolve(ModelDirectory.WEIGHTS)));
+    }
+
+    @Test
     void rowsTakeTheFoldersOrderWhateverOrderTheyComeIn() {
         FeatureTable read = FeatureTable.readNpy(npy);
         List<Integer> order = new ArrayList<>();
