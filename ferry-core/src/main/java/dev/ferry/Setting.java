@@ -96,7 +96,9 @@ public enum Setting {
     /** The class Grad-CAM explains instead of the predicted one ({@code targetClass}). */
     TARGET_CLASS("targetClass"),
     /** The embeddings matrix a similarity search reads ({@code index}). */
-    INDEX("index");
+    INDEX("index"),
+    /** Precomputed backbone features a training run trains its head on instead of images ({@code features}). */
+    FEATURES("features");
 
     private final String libraryName;
 

@@ -57,6 +57,7 @@ final class Flags {
             case LAYER -> "--layer";
             case TARGET_CLASS -> "--class";
             case INDEX -> "--index";
+            case FEATURES -> "--features";
         };
     }
 

@@ -3,6 +3,7 @@ package dev.ferry.cli;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.ferry.InputException;
+import dev.ferry.data.FeatureTable;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.OptimizerKind;
 import dev.ferry.train.PresetOverride;
@@ -18,6 +19,7 @@ import dev.ferry.workflow.LearningRate;
 import dev.ferry.workflow.TrainingRun;
 import dev.ferry.eval.MetricsText;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Option;
             "Train a classifier on an image folder (one sub-folder per class), starting from pretrained weights.",
             "Strategies: feature-extract (frozen backbone, cached features), fine-tune (all layers),",
             "unfreeze-from:layerN (stages before N frozen), two-stage (head first, then all), scratch (random init),",
-            "auto (feature-extract or fine-tune, whichever a trial on the validation split favours)."
+            "auto (feature-extract or fine-tune, whichever a trial on the validation split favours).",
+            "With --features FILE.npy (written by ferry embed) the head trains on precomputed backbone features instead:",
+            "no image is read, the strategy is feature-extract and --weights must be the weights that computed them."
         })
 public final class TrainCommand extends FerryCommand {
     static final Gson GSON_LINE = new GsonBuilder().serializeSpecialFloatingPointValues().create();
@@ -47,6 +51,11 @@ public final class TrainCommand extends FerryCommand {
 
     @Option(names = "--data", description = "Training images: one sub-folder per class (with --resume: the recorded folder by default).")
     Path data;
+
+    @Option(names = "--features", paramLabel = "FILE.npy", description = {
+            "Train the head on backbone features computed before (ferry embed --out FILE.npy of a folder with one",
+            "sub-folder per class, its FILE.index.json beside it) instead of on --data; --val-split of them is held out."})
+    Path features;
 
     @Option(names = "--val", description = "Validation images (same classes). Without it, --val-split of --data is held out.")
     Path val;
@@ -175,9 +184,13 @@ public final class TrainCommand extends FerryCommand {
     protected int run() {
         ModelDirectory.Recorded recorded = resume ? TrainingRun.recorded(out) : null;
         RunRecord rec = recorded == null ? null : recorded.run();
-        if (data == null && rec == null) {
+        if (features != null && data != null) {
+            throw new InputException("--data and --features exclude each other: train on the images or on their features");
+        }
+        if (data == null && rec == null && features == null) {
             throw new InputException("--data is required (the training images, one sub-folder per class)");
         }
+        FeatureTable table = features == null ? null : readFeatures(features);
         boolean autoStrategy = isAuto(strategy) && (rec == null || given("--strategy"));
         if (autoStrategy && rec != null) {
             throw new InputException("--strategy auto chooses before training starts; --resume continues the recorded strategy "
@@ -199,7 +212,7 @@ public final class TrainCommand extends FerryCommand {
             checkStrategyOptions(s);
             cfg = config(s, rec);
         }
-        Path trainData = data != null ? data : Path.of(rec.data());
+        Path trainData = data != null ? data : rec != null ? Path.of(rec.data()) : null;
         Path valData = val != null ? val : rec != null && rec.validation() != null && data == null ? Path.of(rec.validation()) : null;
         double split = rec != null && !given("--val-split") ? rec.validationSplit() : valSplit;
         float drop = rec != null && !given("--dropout") ? rec.dropout() : dropout;
@@ -210,7 +223,7 @@ public final class TrainCommand extends FerryCommand {
                 .data(trainData).validation(valData).validationSplit(split)
                 .weights(pretrained.weights).arch(pretrained.arch).config(cfg).dropout(drop).preset(override.isEmpty() ? null : override)
                 .out(out).resume(resume).skipBad(skipBad).threads(nThreads).lenient(pretrained.lenient)
-                .learningRate(lr).autoStrategy(candidates).folds(folds == null ? 0 : folds)
+                .learningRate(lr).autoStrategy(candidates).folds(folds == null ? 0 : folds).features(table)
                 .build();
         int totalEpochs = candidates == null ? cfg.epochs() : Math.max(candidates.featureExtract().epochs(), cfg.epochs());
         ProgressBar progress = new ProgressBar(err, json ? out() : null, interactive(), totalEpochs);
@@ -251,6 +264,19 @@ public final class TrainCommand extends FerryCommand {
             out().println(GSON_LINE.toJson(summary));
         }
         return OK;
+    }
+
+    /**
+     * The features {@code --features} names: today a {@code ferry embed} {@code .npy} file with its
+     * index beside it.
+     *
+     * @throws InputException for a folder, or a file {@link FeatureTable#readNpy} refuses
+     */
+    static FeatureTable readFeatures(Path p) {
+        if (Files.isDirectory(p)) {
+            throw new InputException("--features " + p + " is a folder; --features reads a ferry embed .npy file");
+        }
+        return FeatureTable.readNpy(p);
     }
 
     /** Whether the strategy spelling asks for the trial of candidates. */
@@ -321,7 +347,9 @@ public final class TrainCommand extends FerryCommand {
      * options replaced.
      */
     private Strategy strategy(Strategy recorded) {
-        String name = recorded != null && !given("--strategy") ? recorded.id() : strategy;
+        // Precomputed features train the head alone: feature-extract unless another is asked for (and refused).
+        String name = recorded != null && !given("--strategy") ? recorded.id()
+                : features != null && !given("--strategy") ? "feature-extract" : strategy;
         int views = cachedViews;
         boolean cache = !noCache;
         double factor = backboneLrFactor;

@@ -67,6 +67,21 @@ public final class FeatureCache {
         return new FeatureCache(out, n, dim, computed, nanos);
     }
 
+    /**
+     * Features computed before the run (by {@code ferry embed}, or a job elsewhere), as the single
+     * eval-transform view {@link #compute} would cache: the trainer's cached phases then train on
+     * them exactly as on features computed here.
+     *
+     * @param matrix {@code n x dim} features, row-major (not copied: the caller gives it up)
+     * @throws IllegalArgumentException if {@code matrix} does not hold {@code n x dim} values
+     */
+    public static FeatureCache of(float[] matrix, int n, int dim) {
+        if (n < 0 || dim < 1 || (long) n * dim != matrix.length) {
+            throw new IllegalArgumentException(matrix.length + " values are not " + n + " rows of " + dim + " features");
+        }
+        return new FeatureCache(new float[][] {matrix}, n, dim, 0, 0);
+    }
+
     /** Number of cached samples. */
     public int size() {
         return size;

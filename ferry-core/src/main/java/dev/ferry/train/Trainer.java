@@ -26,7 +26,8 @@ import java.util.Random;
  *
  * <p>The strategy becomes one or two {@link Phase}s. In each phase the backbone parts before the
  * first trainable one are frozen: their parameters get no gradient and their BatchNorms stay in
- * inference mode. A head-only phase trains on a {@link FeatureCache}. Every step runs in its own
+ * inference mode. A head-only phase trains on a {@link FeatureCache}, computed at its start or given
+ * before the run ({@link #withFeatures}). Every step runs in its own
  * NDManager scope, so intermediate arrays are freed step by step.
  *
  * <p>Repeatability: shuffling comes from {@code java.util.Random(seed, epoch)}, augmentation from the
@@ -48,6 +49,10 @@ public final class Trainer {
     private final TrainConfig config;
     private final List<Phase> phases;
     private final TrainListener listener;
+    /** Training features given before the run ({@link #withFeatures}), or null: computed per cached phase. */
+    private final FeatureCache givenTrain;
+    /** Validation features given with {@link #givenTrain}, or null. */
+    private final FeatureCache givenValidation;
 
     /** A trainer running the strategy's own phases over {@code config.epochs()}. */
     public Trainer(TrainConfig config, TrainListener listener) {
@@ -66,6 +71,39 @@ public final class Trainer {
         this.config = config;
         this.phases = List.copyOf(phases);
         this.listener = listener == null ? TrainListener.NONE : listener;
+        this.givenTrain = null;
+        this.givenValidation = null;
+    }
+
+    private Trainer(Trainer t, FeatureCache train, FeatureCache validation) {
+        this.config = t.config;
+        this.phases = t.phases;
+        this.listener = t.listener;
+        this.givenTrain = train;
+        this.givenValidation = validation;
+    }
+
+    /**
+     * This trainer with the backbone features computed before the run: its cached phases train
+     * and validate on {@code train} and {@code validation} instead of running the backbone over the
+     * samples, and are otherwise the same code. Every phase must then be a cached head-only one
+     * with a single view (the samples' images are never loaded), and the caches must hold the
+     * samples {@link #train} is given, in the same order.
+     *
+     * @param validation the validation samples' features, or null when there are none
+     * @throws IllegalArgumentException if a phase trains the backbone or needs augmented views
+     */
+    public Trainer withFeatures(FeatureCache train, FeatureCache validation) {
+        java.util.Objects.requireNonNull(train, "train");
+        for (Phase p : phases) {
+            if (!p.cached()) {
+                throw new IllegalArgumentException("precomputed features train cached head-only phases only, not " + describe(p));
+            }
+        }
+        if (config.strategy() instanceof Strategy.FeatureExtract fe && fe.cachedViews() != 1) {
+            throw new IllegalArgumentException("precomputed features are one view per sample, not " + fe.cachedViews());
+        }
+        return new Trainer(this, train, validation);
     }
 
     /**
@@ -82,6 +120,16 @@ public final class Trainer {
             TrainState resume, Map<String, NDArray> resumeOptimizer) {
         if (train.size() < 2) {
             throw new FerryException("training needs at least 2 images, got " + train.size());
+        }
+        if (givenTrain != null) {
+            requireMatches(givenTrain, train, net, "training");
+            if ((val == null) != (givenValidation == null)) {
+                throw new IllegalArgumentException(val == null ? "validation features without validation samples"
+                        : "validation samples without their features");
+            }
+            if (val != null) {
+                requireMatches(givenValidation, val, net, "validation");
+            }
         }
         long started = System.nanoTime();
         TrainState state = resume == null ? TrainState.initial() : resume;
@@ -131,7 +179,10 @@ public final class Trainer {
             extras = new Extras(ema, live, allLabels, counts, classWeights);
             FeatureCache trainCache = null;
             FeatureCache valCache = null;
-            if (phase.cached()) {
+            if (phase.cached() && givenTrain != null) {
+                trainCache = givenTrain;
+                valCache = givenValidation;
+            } else if (phase.cached()) {
                 Strategy s = config.strategy();
                 int views = s instanceof Strategy.FeatureExtract fe ? fe.cachedViews() : 1;
                 trainCache = FeatureCache.compute(net, train, views, views > 1, config.seed(), config.batchSize(), manager, listener);
@@ -284,6 +335,13 @@ public final class Trainer {
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new EpochRecord(epoch, lossSum / seen, correct / (double) seen, valLoss, valAcc,
                 rates.get(rates.size() - 1), seconds, seen / Math.max(trainSeconds, 1e-9));
+    }
+
+    private static void requireMatches(FeatureCache cache, SampleSource samples, ResNet net, String side) {
+        if (cache.size() != samples.size() || cache.dim() != net.config().featureDim()) {
+            throw new IllegalArgumentException(side + " features of " + cache.size() + " x " + cache.dim() + " for "
+                    + samples.size() + " samples of a network with " + net.config().featureDim() + " features");
+        }
     }
 
     /**

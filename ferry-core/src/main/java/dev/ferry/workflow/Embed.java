@@ -145,14 +145,22 @@ public final class Embed {
         if (n.model() != null) {
             model = n.model().toAbsolutePath().normalize().toString();
         } else {
-            Path asPath = pathOrNull(n.weights());
-            weights = asPath != null && Files.exists(asPath) ? asPath.toAbsolutePath().normalize().toString() : n.weights();
+            weights = recordedWeights(n.weights());
         }
         return new EmbeddingIndex.Network(weights, model, net.description(), config.architecture().id(),
                 WeightsInventory.describe(net.preset()), config.featureDim());
     }
 
-    private static Path pathOrNull(String spec) {
+    /**
+     * How the index records a weights spec: an existing file or folder as its absolute path (so
+     * that a search from elsewhere finds it), anything else (a known name) as given.
+     */
+    static String recordedWeights(String spec) {
+        Path asPath = pathOrNull(spec);
+        return asPath != null && Files.exists(asPath) ? asPath.toAbsolutePath().normalize().toString() : spec;
+    }
+
+    static Path pathOrNull(String spec) {
         try {
             return Path.of(spec);
         } catch (java.nio.file.InvalidPathException e) {

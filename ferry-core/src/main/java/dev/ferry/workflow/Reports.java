@@ -40,6 +40,16 @@ public final class Reports {
      */
     public static Path writeTraining(Path dir, ModelInfo info, TrainResult result, ClassificationMetrics val,
             List<Sample> valSamples, List<BadImage> skipped, Evaluation calibrated) {
+        return writeTraining(dir, info, result, val, valSamples, skipped, calibrated, true);
+    }
+
+    /**
+     * As above; with {@code images} false, or when an image of the gallery cannot be read (a run
+     * on precomputed features, whose images may be elsewhere), the worst-classified validation
+     * images are listed by path instead of shown.
+     */
+    public static Path writeTraining(Path dir, ModelInfo info, TrainResult result, ClassificationMetrics val,
+            List<Sample> valSamples, List<BadImage> skipped, Evaluation calibrated, boolean images) {
         Map<String, String> summary = new LinkedHashMap<>();
         summary.put("architecture", info.arch() + " (width " + info.width() + ", " + info.stem() + " stem)");
         summary.put("strategy", info.strategy());
@@ -83,8 +93,13 @@ public final class Reports {
         }
         if (val != null) {
             b.metrics("Validation metrics (final model)", val)
-                    .chart("Confusion matrix (validation)", "confusion_matrix.png", Charts.confusionMatrix(val))
-                    .gallery("Worst-classified validation images", gallery(val, valSamples, null));
+                    .chart("Confusion matrix (validation)", "confusion_matrix.png", Charts.confusionMatrix(val));
+            List<GalleryItem> shown = images ? galleryOrNull(val, valSamples) : null;
+            if (shown != null) {
+                b.gallery("Worst-classified validation images", shown);
+            } else {
+                b.text("Worst-classified validation images (the images are not at hand)", listing(val, valSamples));
+            }
         }
         Calibration cal = info.calibration();
         if (cal != null && calibrated != null) {
@@ -169,6 +184,30 @@ public final class Reports {
             out.add(r);
         }
         return out;
+    }
+
+    /** The gallery, or null when one of its images is not a readable file. */
+    private static List<GalleryItem> galleryOrNull(ClassificationMetrics m, List<Sample> samples) {
+        for (SampleResult r : galleryResults(m)) {
+            if (!java.nio.file.Files.isRegularFile(samples.get(r.index()).path())) {
+                return null;
+            }
+        }
+        try {
+            return gallery(m, samples, null);
+        } catch (dev.ferry.InputException e) {
+            return null;
+        }
+    }
+
+    /** The gallery's images as lines of text: path, true and predicted class, confidence. */
+    private static String listing(ClassificationMetrics m, List<Sample> samples) {
+        StringBuilder sb = new StringBuilder();
+        for (SampleResult r : galleryResults(m)) {
+            sb.append(samples.get(r.index()).path()).append(": ").append(m.className(r.trueLabel())).append(", predicted ")
+                    .append(m.className(r.predicted())).append(String.format(Locale.ROOT, " (%.3f)", r.confidence())).append('\n');
+        }
+        return sb.length() == 0 ? "none misclassified\n" : sb.toString();
     }
 
     private static List<GalleryItem> gallery(ClassificationMetrics m, List<Sample> samples, List<byte[]> overlays) {

@@ -1,6 +1,9 @@
 package dev.ferry.workflow;
 
 import dev.ferry.train.Checkpointer;
+import dev.ferry.train.FeatureCache;
+import dev.ferry.train.PrecomputedSamples;
+import dev.ferry.train.SampleSource;
 import dev.ferry.train.Evaluation;
 import dev.ferry.train.FolderSource;
 import dev.ferry.train.Inference;
@@ -26,6 +29,10 @@ import dev.ferry.Setting;
 import dev.ferry.data.Augmentation;
 import dev.ferry.data.BadImage;
 import dev.ferry.data.DatasetSplit;
+import dev.ferry.data.EmbeddingIndex;
+import dev.ferry.data.EvalTransform;
+import dev.ferry.data.FeatureTable;
+import dev.ferry.data.Sample;
 import dev.ferry.data.Preset;
 import dev.ferry.eval.Calibration;
 import dev.ferry.eval.ClassificationMetrics;
@@ -34,6 +41,7 @@ import dev.ferry.model.ResNet;
 import dev.ferry.model.ResNetConfig;
 import dev.ferry.model.Stem;
 import dev.ferry.weights.ModelWeights;
+import dev.ferry.weights.WeightsInventory;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,12 +90,16 @@ public final class TrainingRun {
      * @param autoStrategy the candidates when the strategy is chosen by a trial of each, or null
      *     ({@code config}'s strategy)
      * @param folds folds of a cross-validation of the recipe before the run (0: none)
+     * @param features backbone features computed before the run, trained on instead of {@code data}
+     *     (which is then null), or null: the head trains on them with the feature-extract strategy,
+     *     {@code validationSplit} of their rows held out as it would be of the folder, and no image
+     *     is read; {@code weights} must be the weights that computed them
      */
     public record Options(
             Path data, Path validation, double validationSplit, String weights, Architecture arch,
             TrainConfig config, float dropout, PresetOverride presetOverride, Path out, boolean resume,
             boolean skipBad, int threads, boolean lenient, LearningRate learningRate, AutoStrategy autoStrategy,
-            int folds) {}
+            int folds, FeatureTable features) {}
 
     /**
      * What was decided or measured before training, each null when not asked for; {@code model.json}
@@ -191,10 +203,18 @@ public final class TrainingRun {
      */
     public Outcome run(TrainListener listener, PrintStream log, Function<? super Setting, String> names) {
         Options o = options;
+        FeatureTable table = o.features();
         checkOut(o.out(), o.resume(), o.data(), o.validation());
         ModelDirectory.Recorded recorded = o.resume() ? ModelDirectory.readRecorded(o.out()) : null;
+        if (recorded != null && recorded.run().data() != null && recorded.run().data().endsWith(EmbeddingIndex.MATRIX_SUFFIX)) {
+            throw new InputException(Message.of("the run in ", o.out(), " trained on the features in ", recorded.run().data(),
+                    ", and ", Setting.RESUME, " continues runs on image folders only: train again into a new ", Setting.OUT));
+        }
         TrainConfig cfg = o.config();
-        DatasetSplit split = o.validation() != null
+        DatasetSplit split = table != null
+                // The table's rows as the folder whose scan gives them: the split is the folder's own code.
+                ? DatasetSplit.split(table.asImageFolder(featureRoot(table)), o.validationSplit(), cfg.seed())
+                : o.validation() != null
                 ? DatasetSplit.fromFolders(o.data(), o.validation())
                 : DatasetSplit.split(o.data(), o.validationSplit(), cfg.seed());
         if (split.classes().size() < 2) {
@@ -216,6 +236,9 @@ public final class TrainingRun {
         } else {
             start = TrainingStart.of(o.weights(), o.arch(), cfg.strategy(), classes, o.dropout(), o.presetOverride(), log);
         }
+        if (table != null) {
+            checkNetwork(table, o.weights(), start.pretrained(), log);
+        }
         ResNetConfig netConfig = start.network();
         Preset preset = start.preset();
         Augmentation augmentation = start.augmentation();
@@ -223,7 +246,7 @@ public final class TrainingRun {
         RunRecord requested = new RunRecord(o.weights(), archId, netConfig.width(), netConfig.stem().id(), classes,
                 recorded != null ? recorded.run().trainImages() : split.train().size(),
                 recorded != null ? recorded.run().validationImages() : split.validation().size(),
-                o.data().toString(), o.validation() == null ? null : o.validation().toString(), o.validationSplit(),
+                dataName(o), o.validation() == null ? null : o.validation().toString(), o.validationSplit(),
                 preset, o.dropout(), cfg, List.of(cfg.epochs()));
         RunRecord run = recorded != null ? continuation(recorded, requested, o.out(), log) : requested;
         TrainConfig runConfig = run.config();
@@ -238,7 +261,12 @@ public final class TrainingRun {
             ResNet net = ResNet.create(netConfig).initialize(manager);
             requireSpace(o.out(), net, runConfig.optimizer(), recorded != null);
 
-            split = split.validate(o.threads(), o.skipBad());
+            if (table == null) {
+                split = split.validate(o.threads(), o.skipBad());
+            } else {
+                log.println("ferry: training the head on " + table.size() + " precomputed feature vectors of " + dataName(o)
+                        + " (" + table.network().description() + "); no image is read");
+            }
             log.print(split.table().render());
             split.warnings().forEach(w -> log.println("ferry: warning: " + w));
             RunRecord counted = run.withImageCounts(split.train().size(), split.validation().size());
@@ -263,11 +291,18 @@ public final class TrainingRun {
                     totalEpochs = prepared.config().epochs();
                 }
             }
+            if (table != null) {
+                Precomputed train = Precomputed.of(table, split.train(), preset);
+                Precomputed val = split.validation().isEmpty() ? null : Precomputed.of(table, split.validation(), preset);
+                return train(o, counted, recorded, start, net, classes, phases, split, train.samples(),
+                        val == null ? null : val.samples(), train.features(), val == null ? null : val.features(), manager,
+                        listener, log, choices);
+            }
             try (FolderSource train = new FolderSource(split.train(), preset, augmentation, o.threads(), TrainingStart.smallImages(preset));
                     FolderSource val = split.validation().isEmpty() ? null
                             : new FolderSource(split.validation(), preset, Augmentation.none(), o.threads(), TrainingStart.smallImages(preset))) {
-                return train(o, counted, recorded, start, net, classes, phases, split, train, val, manager, listener, log,
-                        choices);
+                return train(o, counted, recorded, start, net, classes, phases, split, train, val, null, null, manager, listener,
+                        log, choices);
             }
         } finally {
             try {
@@ -278,9 +313,15 @@ public final class TrainingRun {
         }
     }
 
+    /**
+     * Trains and writes the model directory; with {@code trainFeatures} (and {@code valFeatures}
+     * when there are validation samples) the samples are {@link PrecomputedSamples} and the head
+     * trains on those features, validated on them too.
+     */
     private Outcome train(Options o, RunRecord run, ModelDirectory.Recorded recorded, TrainingStart start, ResNet net,
-            List<String> classes, List<Phase> phases, DatasetSplit split, FolderSource train, FolderSource val,
-            NDManager manager, TrainListener listener, PrintStream log, Choices choices) {
+            List<String> classes, List<Phase> phases, DatasetSplit split, SampleSource train, SampleSource val,
+            FeatureCache trainFeatures, FeatureCache valFeatures, NDManager manager, TrainListener listener, PrintStream log,
+            Choices choices) {
         TrainConfig cfg = run.config();
         Pretrained pretrained = start.pretrained();
         ResNetConfig netConfig = start.network();
@@ -327,7 +368,11 @@ public final class TrainingRun {
             }
         };
         listener.planned(cfg.epochs());
-        TrainResult result = new Trainer(cfg, phases, listener).train(net, train, val, manager, ckpt, resumeState, resumeOptimizer);
+        Trainer trainer = new Trainer(cfg, phases, listener);
+        if (trainFeatures != null) {
+            trainer = trainer.withFeatures(trainFeatures, valFeatures);
+        }
+        TrainResult result = trainer.train(net, train, val, manager, ckpt, resumeState, resumeOptimizer);
         saving.lock();
         try {
             if (resumeState != null && bestBeforeResume != null && result.bestEpoch() <= resumeState.completedEpochs()) {
@@ -341,7 +386,10 @@ public final class TrainingRun {
             ClassificationMetrics metrics = null;
             Evaluation ev = null;
             if (val != null) {
-                ev = Inference.evaluate(net, val, cfg.batchSize(), manager);
+                // On precomputed features the final model is measured on them, as every epoch was: the
+                // images may not be at hand.
+                ev = valFeatures != null ? Inference.evaluateCached(net, valFeatures, val, cfg.batchSize(), manager)
+                        : Inference.evaluate(net, val, cfg.batchSize(), manager);
                 metrics = ClassificationMetrics.compute(ev.labels(), ev.probabilities(), classes, ev.loss());
                 if (ev.isFinite()) {
                     // Temperature scaling on the validation split, softening only (see fitSoftening):
@@ -350,13 +398,123 @@ public final class TrainingRun {
                 }
             }
             ModelDirectory.save(o.out(), net, info);
-            Reports.writeTraining(o.out(), info, result, metrics, val == null ? List.of() : val.samples(), split.skipped(),
-                    ev == null || info.calibration() == null ? null : ev);
+            Reports.writeTraining(o.out(), info, result, metrics, split.validation(), split.skipped(),
+                    ev == null || info.calibration() == null ? null : ev,
+                    o.features() == null || o.features().imageRoot() != null);
             finished = true;
             return new Outcome(result, metrics, info, o.out(), choices);
         } finally {
             saving.unlock();
         }
+    }
+
+    /** What the run trains on, as model.json and the log name it: the image folder, or the features' file. */
+    private static String dataName(Options o) {
+        if (o.features() == null) {
+            return o.data().toString();
+        }
+        Path source = o.features().source();
+        return source != null ? source.toString() : "precomputed features";
+    }
+
+    /**
+     * The folder the table's paths are resolved against for its split and report: its image
+     * folder, or (unknown) none, the paths left relative: they then only name the rows.
+     */
+    private static Path featureRoot(FeatureTable t) {
+        return t.imageRoot() != null ? t.imageRoot() : Path.of("");
+    }
+
+    /**
+     * One side of the split of a feature table: the samples (their labels) and their features,
+     * both in the split's order.
+     */
+    private record Precomputed(PrecomputedSamples samples, FeatureCache features) {
+        static Precomputed of(FeatureTable t, List<Sample> side, Preset preset) {
+            Map<Path, Integer> rowOf = new java.util.HashMap<>();
+            List<Sample> all = t.asImageFolder(featureRoot(t)).samples();
+            for (int i = 0; i < all.size(); i++) {
+                rowOf.put(all.get(i).path(), i);
+            }
+            int[] rows = new int[side.size()];
+            int[] labels = new int[side.size()];
+            for (int i = 0; i < rows.length; i++) {
+                rows[i] = rowOf.get(side.get(i).path());
+                labels[i] = t.label(rows[i]);
+            }
+            EvalTransform eval = new EvalTransform(preset);
+            // The shape of the images the features came from, as a folder source of them would give it.
+            int[] shape = {3, eval.outputHeight(), eval.outputWidth()};
+            return new Precomputed(new PrecomputedSamples(labels, shape), FeatureCache.of(t.rows(rows), rows.length, t.dim()));
+        }
+    }
+
+    /**
+     * Refuses weights other than those that computed the table's features: the architecture, the
+     * feature width and the preprocessing must be the recorded ones, and the weights the same: the
+     * same name or file, the same bytes where the recorded file is on this machine, or, where it
+     * is not (features computed elsewhere), a file of the same name, which {@code log} notes.
+     */
+    static void checkNetwork(FeatureTable t, String weights, Pretrained p, PrintStream log) {
+        EmbeddingIndex.Network rec = t.network();
+        String recorded = rec.weights() != null ? rec.weights() : rec.model();
+        String current = Embed.recordedWeights(weights);
+        String arch = p.config().architecture().id();
+        int dim = p.config().featureDim();
+        String preset = WeightsInventory.describe(p.preset());
+        List<String> differ = new ArrayList<>();
+        if (!java.util.Objects.equals(rec.architecture(), arch)) {
+            differ.add("architecture " + rec.architecture() + " against " + arch);
+        }
+        if (rec.dim() != dim) {
+            differ.add(rec.dim() + " features against " + dim);
+        }
+        if (rec.preset() != null && !rec.preset().equals(preset)) {
+            differ.add("preprocessing " + rec.preset() + " against " + preset);
+        }
+        if (differ.isEmpty() && !sameWeights(rec, recorded, current, p, log)) {
+            differ.add("other weights");
+        }
+        if (!differ.isEmpty()) {
+            String where = t.source() != null ? t.source().toString() : "the table";
+            throw new InputException(Message.of("the features in ", where, " were computed by ", rec.description(), " (",
+                    recorded, "), but ", Setting.WEIGHTS, " ", weights, " is ", p.description(), ": ", String.join(", ", differ),
+                    "; train with the weights that computed the features, or compute them again with these"));
+        }
+    }
+
+    private static boolean sameWeights(EmbeddingIndex.Network rec, String recorded, String current, Pretrained p,
+            PrintStream log) {
+        if (recorded == null) {
+            return false;
+        }
+        if (recorded.equals(current)) {
+            return true;
+        }
+        Path recordedPath = Embed.pathOrNull(recorded);
+        if (recordedPath != null && recordedPath.isAbsolute() && Files.exists(recordedPath)) {
+            Path file = Files.isDirectory(recordedPath) ? recordedPath.resolve(ModelDirectory.WEIGHTS) : recordedPath;
+            try {
+                return Files.isRegularFile(file) && (Files.isSameFile(file, p.file())
+                        || dev.ferry.platform.FileDigest.sha256(file).equals(dev.ferry.platform.FileDigest.sha256(p.file())));
+            } catch (java.io.IOException e) {
+                throw new dev.ferry.FerryException("cannot read " + file + " to compare it with " + p.file() + ": "
+                        + dev.ferry.platform.AtomicFiles.reason(e), e);
+            }
+        }
+        if (rec.description() != null && rec.description().equals(p.description())) {
+            // The same known name however it was spelled (a name's display form is its description).
+            return true;
+        }
+        Path currentPath = Embed.pathOrNull(current);
+        if (recordedPath != null && recordedPath.isAbsolute() && currentPath != null && Files.exists(currentPath)
+                && recordedPath.getFileName() != null
+                && recordedPath.getFileName().toString().equals(currentPath.getFileName().toString())) {
+            log.println("ferry: the features name weights " + recorded + ", not on this machine; taking " + current
+                    + ", of the same name, to be them");
+            return true;
+        }
+        return false;
     }
 
     /** A configuration chosen before training, and what chose it. */
@@ -712,9 +870,18 @@ public final class TrainingRun {
 
     private static Map<String, Object> dataSummary(Options o, DatasetSplit split) {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("train", o.data().toString());
+        d.put("train", dataName(o));
         d.put("validation", o.validation() != null ? o.validation().toString()
-                : "split " + o.validationSplit() + " of " + o.data());
+                : "split " + o.validationSplit() + " of " + dataName(o));
+        if (o.features() != null) {
+            FeatureTable t = o.features();
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("rows", t.size());
+            f.put("dim", t.dim());
+            f.put("network", t.network().description());
+            f.put("images", t.imageRoot() == null ? null : t.imageRoot().toString());
+            d.put("features", f);
+        }
         List<Map<String, Object>> rows = new ArrayList<>();
         split.table().rows().forEach(r -> {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -784,6 +951,7 @@ public final class TrainingRun {
         private LearningRate learningRate;
         private AutoStrategy autoStrategy;
         private int folds;
+        private FeatureTable features;
 
         public Builder data(Path d) { data = d; return this; }
         public Builder validation(Path v) { validation = v; return this; }
@@ -811,8 +979,16 @@ public final class TrainingRun {
         /** Cross-validates the recipe in {@code k} stratified folds before the run (0: not). */
         public Builder folds(int k) { folds = k; return this; }
 
+        /**
+         * Trains the head on backbone features computed before the run instead of on the images
+         * of {@link #data} (see {@link Options#features}).
+         */
+        public Builder features(FeatureTable t) { features = t; return this; }
+
         public TrainingRun build() {
-            if (data == null) {
+            if (features != null) {
+                checkFeatureOptions();
+            } else if (data == null) {
                 throw new InputException(Message.of(Setting.DATA, " is required"));
             }
             if (autoStrategy != null && validation == null && !(validationSplit > 0)) {
@@ -847,7 +1023,59 @@ public final class TrainingRun {
                 throw new InputException(Message.of(Setting.DROPOUT, " must be in [0, 1), got ", dropout));
             }
             return new TrainingRun(new Options(data, validation, validationSplit, weights, arch, config, dropout,
-                    preset, out, resume, skipBad, threads, lenient, rate, autoStrategy, folds));
+                    preset, out, resume, skipBad, threads, lenient, rate, autoStrategy, folds, features));
+        }
+
+        /**
+         * What training on precomputed features cannot do, each refused naming its setting: they are
+         * one eval-transform view per image of a frozen backbone, and no image is at hand.
+         */
+        private void checkFeatureOptions() {
+            if (data != null) {
+                throw new InputException(Message.of(Setting.DATA, " and ", Setting.FEATURES,
+                        " exclude each other: train on the images or on their features"));
+            }
+            if (validation != null) {
+                throw new InputException(Message.of(Setting.VALIDATION, " is a folder of images; with ", Setting.FEATURES, " a ",
+                        Setting.VALIDATION_SPLIT, " of their rows is held out"));
+            }
+            if (autoStrategy != null) {
+                throw new InputException(Message.of(Setting.STRATEGY, " auto tries fine-tuning, which needs the images; ",
+                        Setting.FEATURES, " train the head alone (feature-extract)"));
+            }
+            Strategy s = config.strategy();
+            if (!(s instanceof Strategy.FeatureExtract fe)) {
+                throw new InputException(Message.of(Setting.STRATEGY, " ", s.id(), " trains the backbone on the images; ",
+                        Setting.FEATURES, " train the head alone: use feature-extract"));
+            }
+            if (!fe.cache()) {
+                throw new InputException(Message.of(Setting.NO_CACHE, " runs the backbone on the images every epoch; ",
+                        Setting.FEATURES, " are the cache, computed before the run"));
+            }
+            if (fe.cachedViews() != 1) {
+                throw new InputException(Message.of(Setting.CACHED_VIEWS, " ", fe.cachedViews(), " caches augmented views of the"
+                        + " images; ", Setting.FEATURES, " hold one view per image (", Setting.CACHED_VIEWS, " 1)"));
+            }
+            if (resume) {
+                throw new InputException(Message.of(Setting.RESUME, " continues a run on an image folder; a run on ",
+                        Setting.FEATURES, " is not resumed: train it again into a new ", Setting.OUT));
+            }
+            if (folds != 0) {
+                throw new InputException(Message.of(Setting.FOLDS, " cross-validates on the images, not on ", Setting.FEATURES));
+            }
+            if (learningRate instanceof LearningRate.Auto) {
+                throw new InputException(Message.of(Setting.LEARNING_RATE, " auto sweeps on the images; with ", Setting.FEATURES,
+                        " give a rate"));
+            }
+            if (preset != null && !preset.isEmpty()) {
+                throw new InputException(Message.of("the preprocessing options (", Setting.RESIZE, ", ", Setting.CROP, ", ",
+                        Setting.MEAN, ", ", Setting.STD, ", ", Setting.EXIF_TRANSPOSE, ") change the images, and ",
+                        Setting.FEATURES, " were computed with the weights' own preprocessing"));
+            }
+            if (skipBad) {
+                throw new InputException(Message.of(Setting.SKIP_BAD, " leaves out unreadable images; ", Setting.FEATURES,
+                        " read no image"));
+            }
         }
     }
 }
