@@ -71,6 +71,11 @@ public final class SparkCommand extends FerryCommand {
         Integer threads;
 
         SparkJobs.Job job(String output, SparkJobs.Format format) {
+            // First: building a job loads ferry's Spark classes, which need Spark's.
+            if (!sparkPresent()) {
+                throw new InputException("Spark is not on the class path: run ferry through ./ferry, which adds it, or add "
+                        + "$SPARK_HOME/jars/* to the class path");
+            }
             if (batchSize < 1) {
                 throw new InputException("--batch-size must be at least 1, got " + batchSize);
             }
@@ -97,10 +102,6 @@ public final class SparkCommand extends FerryCommand {
 
         /** The session, started for this command and stopped after it. */
         SparkRunner start(String name) {
-            if (!sparkPresent()) {
-                throw new InputException("Spark is not on the class path: run ferry through ./ferry, which adds it, or add "
-                        + "$SPARK_HOME/jars/* to the class path");
-            }
             return SparkRunner.start(options.master, options.conf, "ferry spark " + name);
         }
 
