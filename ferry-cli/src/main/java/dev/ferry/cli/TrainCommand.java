@@ -52,10 +52,11 @@ public final class TrainCommand extends FerryCommand {
     @Option(names = "--data", description = "Training images: one sub-folder per class (with --resume: the recorded folder by default).")
     Path data;
 
-    @Option(names = "--features", paramLabel = "FILE.npy", description = {
-            "Train the head on backbone features computed before (ferry embed --out FILE.npy of a folder with one",
-            "sub-folder per class, its FILE.index.json beside it) instead of on --data; --val-split of them is held out."})
-    Path features;
+    @Option(names = "--features", paramLabel = "FILE.npy|DIR", description = {
+            "Train the head on backbone features computed before instead of on --data: ferry embed --out FILE.npy of a",
+            "folder with one sub-folder per class (its FILE.index.json beside it), or the output folder of ferry spark",
+            "embed (Parquet or JSON Lines, any Hadoop path; read with Spark on this machine). --val-split of them is held out."})
+    String features;
 
     @Option(names = "--val", description = "Validation images (same classes). Without it, --val-split of --data is held out.")
     Path val;
@@ -190,7 +191,8 @@ public final class TrainCommand extends FerryCommand {
         if (data == null && rec == null && features == null) {
             throw new InputException("--data is required (the training images, one sub-folder per class)");
         }
-        FeatureTable table = features == null ? null : readFeatures(features);
+        boolean fromSpark = features != null && sparkFeatures(features);
+        FeatureTable table = features == null ? null : readFeatures(features, skipBad);
         boolean autoStrategy = isAuto(strategy) && (rec == null || given("--strategy"));
         if (autoStrategy && rec != null) {
             throw new InputException("--strategy auto chooses before training starts; --resume continues the recorded strategy "
@@ -222,7 +224,7 @@ public final class TrainCommand extends FerryCommand {
         TrainingRun run = TrainingRun.builder()
                 .data(trainData).validation(valData).validationSplit(split)
                 .weights(pretrained.weights).arch(pretrained.arch).config(cfg).dropout(drop).preset(override.isEmpty() ? null : override)
-                .out(out).resume(resume).skipBad(skipBad).threads(nThreads).lenient(pretrained.lenient)
+                .out(out).resume(resume).skipBad(skipBad && !fromSpark).threads(nThreads).lenient(pretrained.lenient)
                 .learningRate(lr).autoStrategy(candidates).folds(folds == null ? 0 : folds).features(table)
                 .build();
         int totalEpochs = candidates == null ? cfg.epochs() : Math.max(candidates.featureExtract().epochs(), cfg.epochs());
@@ -267,16 +269,34 @@ public final class TrainCommand extends FerryCommand {
     }
 
     /**
-     * The features {@code --features} names: today a {@code ferry embed} {@code .npy} file with its
-     * index beside it.
+     * The features {@code --features} names: a {@code ferry embed} {@code .npy} file with its index
+     * beside it, or a folder (or any Hadoop URI) that {@code ferry spark embed} wrote, read with a
+     * Spark session on this machine.
      *
-     * @throws InputException for a folder, or a file {@link FeatureTable#readNpy} refuses
+     * @param skipBad for a Spark folder: leave out the rows of images that could not be read (each
+     *     listed) instead of refusing the table
+     * @throws InputException for a file {@link FeatureTable#readNpy} refuses, a folder that is not an
+     *     embedding job's output, or a folder when Spark is not on the class path
      */
-    static FeatureTable readFeatures(Path p) {
-        if (Files.isDirectory(p)) {
-            throw new InputException("--features " + p + " is a folder; --features reads a ferry embed .npy file");
+    FeatureTable readFeatures(String spec, boolean skipBad) {
+        if (!sparkFeatures(spec)) {
+            return FeatureTable.readNpy(Path.of(spec));
         }
-        return FeatureTable.readNpy(p);
+        if (!SparkCommand.sparkPresent()) {
+            throw new InputException("--features " + spec + " is a folder of Spark output, and Spark is not on the class path: run "
+                    + "ferry through ./ferry, which adds it, or add $SPARK_HOME/jars/* to the class path");
+        }
+        try (dev.ferry.spark.SparkRunner spark = dev.ferry.spark.SparkRunner.start(null, java.util.Map.of(), "ferry train --features")) {
+            dev.ferry.spark.FeatureParquet.Read read = spark.readFeatures(spec, skipBad);
+            read.skipped().forEach(f -> err().println("ferry: warning: skipped the row of unreadable image " + f.path() + ": "
+                    + f.reason()));
+            return read.table();
+        }
+    }
+
+    /** Whether {@code --features} names Spark output (a folder or a URI) rather than a {@code .npy} file. */
+    static boolean sparkFeatures(String spec) {
+        return spec.contains("://") || Files.isDirectory(Path.of(spec));
     }
 
     /** Whether the strategy spelling asks for the trial of candidates. */

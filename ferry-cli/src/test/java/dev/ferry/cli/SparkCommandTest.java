@@ -1,5 +1,6 @@
 package dev.ferry.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ferry.data.Npy;
 import dev.ferry.data.EmbeddingIndex;
+import dev.ferry.train.ModelDirectory;
+import dev.ferry.weights.StateDict;
+import dev.ferry.weights.WeightsReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,6 +178,45 @@ class SparkCommandTest {
         assertEquals(want.get("loss").getAsDouble(), got.get("loss").getAsDouble(), 1e-9 * want.get("loss").getAsDouble());
         JsonObject file = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
         assertEquals(got.get("confusionMatrix"), file.get("confusionMatrix"));
+    }
+
+    @Test
+    void aHeadTrainedOnSparkEmbeddingsEqualsOneTrainedFromTheFolder() throws IOException {
+        Path emb = tmp.resolve("spark-embeddings");
+        assertEquals(0, spark("embed", "--weights", pretrained.toString(), "--input", train.toString(), "--output", emb.toString())
+                .code());
+        Path a = tmp.resolve("from-spark");
+        CliHarness.Result ra = CliHarness.run("train", "--features", emb.toString(), "--weights", pretrained.toString(), "--epochs",
+                "3", "--seed", "5", "--threads", "2", "--out", a.toString());
+        assertEquals(0, ra.code(), ra.err());
+        Path b = tmp.resolve("from-folder");
+        CliHarness.Result rb = CliHarness.run("train", "--data", train.toString(), "--strategy", "feature-extract", "--weights",
+                pretrained.toString(), "--epochs", "3", "--seed", "5", "--threads", "2", "--out", b.toString());
+        assertEquals(0, rb.code(), rb.err());
+        StateDict wa = WeightsReader.read(a.resolve(ModelDirectory.WEIGHTS));
+        StateDict wb = WeightsReader.read(b.resolve(ModelDirectory.WEIGHTS));
+        assertEquals(wb.keys(), wa.keys());
+        for (String k : wb.keys()) {
+            assertArrayEquals(wb.get(k).floats(), wa.get(k).floats(), k);
+        }
+
+        // A row whose image could not be read: refused, or left out and named with --skip-bad.
+        Path withBroken = tmp.resolve("embed-broken");
+        copyTree(train, withBroken);
+        Files.writeString(withBroken.resolve("Dress/broken.png"), "no");
+        Path embBroken = tmp.resolve("spark-embeddings-broken");
+        assertEquals(0, spark("embed", "--weights", pretrained.toString(), "--input", withBroken.toString(), "--output",
+                embBroken.toString(), "--format", "jsonl").code());
+        CliHarness.Result refused = CliHarness.run("train", "--features", embBroken.toString(), "--weights", pretrained.toString(),
+                "--epochs", "1", "--out", tmp.resolve("never-trained").toString());
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("1 row have no features because the image could not be read (first: file:"
+                + withBroken.toAbsolutePath() + "/Dress/broken.png: "), refused.err());
+        CliHarness.Result skipped = CliHarness.run("train", "--features", embBroken.toString(), "--weights", pretrained.toString(),
+                "--epochs", "1", "--skip-bad", "--threads", "2", "--out", tmp.resolve("skipped").toString());
+        assertEquals(0, skipped.code(), skipped.err());
+        assertTrue(skipped.err().contains("ferry: warning: skipped the row of unreadable image file:" + withBroken.toAbsolutePath()
+                + "/Dress/broken.png"), skipped.err());
     }
 
     @Test

@@ -75,12 +75,12 @@ class TrainFeaturesCommandTest {
     }
 
     @Test
-    void aFolderIsRefusedAsFeatures() {
+    void aFolderThatNoSparkJobWroteIsRefusedAsFeatures() {
         CliHarness.Result r = CliHarness.run("train", "--features", train.toString(), "--weights", network.toString(), "--out",
                 tmp.resolve("folder-features").toString());
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("ferry: error: --features " + train + " is a folder; --features reads a ferry embed .npy file"),
-                r.err());
+        assertTrue(r.err().contains("ferry: error: " + train + " is not the output of ferry spark embed (no _ferry.json)"), r.err());
+        assertFalse(Files.exists(tmp.resolve("folder-features")));
     }
 
     @Test

@@ -155,7 +155,7 @@ public final class Embed {
      * How the index records a weights spec: an existing file or folder as its absolute path (so
      * that a search from elsewhere finds it), anything else (a known name) as given.
      */
-    static String recordedWeights(String spec) {
+    public static String recordedWeights(String spec) {
         Path asPath = pathOrNull(spec);
         return asPath != null && Files.exists(asPath) ? asPath.toAbsolutePath().normalize().toString() : spec;
     }

@@ -12,6 +12,7 @@ import dev.ferry.platform.BuildInfo;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.ModelInfo;
 import dev.ferry.weights.WeightsInventory;
+import dev.ferry.workflow.Embed;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +126,12 @@ public final class SparkJobs {
         write(FerrySpark.embed(images, on, counters), job);
         ResNetConfig config = driverCopy.network().network().config();
         NetworkSource n = job.network();
-        EmbeddingIndex.Network network = new EmbeddingIndex.Network(n.weights(), n.model(), driverCopy.network().description(),
+        // Local paths absolute, as ferry embed records them, so that training from the rows finds
+        // and checks the same weights from anywhere.
+        String weights = n.weights() == null || ExecutorModels.isRemote(n.weights()) ? n.weights() : Embed.recordedWeights(n.weights());
+        String model = n.model() == null || ExecutorModels.isRemote(n.model()) ? n.model()
+                : java.nio.file.Path.of(n.model()).toAbsolutePath().normalize().toString();
+        EmbeddingIndex.Network network = new EmbeddingIndex.Network(weights, model, driverCopy.network().description(),
                 config.architecture().id(), WeightsInventory.describe(driverCopy.network().preset()), config.featureDim());
         JsonObject info = new JsonObject();
         info.addProperty("format", EMBEDDINGS_FORMAT);

@@ -95,6 +95,11 @@ public final class SparkRunner implements AutoCloseable {
         return SparkJobs.evaluate(spark, job, skipBad, writeOutput);
     }
 
+    /** {@link FeatureParquet#read} on this session. */
+    public FeatureParquet.Read readFeatures(String dir, boolean skipBad) {
+        return FeatureParquet.read(spark, dir, skipBad);
+    }
+
     /** The Spark version running. */
     public String version() {
         return spark.version();
