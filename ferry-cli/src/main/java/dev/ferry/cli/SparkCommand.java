@@ -67,7 +67,7 @@ public final class SparkCommand extends FerryCommand {
         int batchSize;
 
         @Option(names = "--inference-threads", paramLabel = "N",
-                description = "Engine threads per executor, shared by its tasks (default: the executor machine's cores).")
+                description = "Engine threads per executor, shared by its tasks (default: the executor's task slots: spark.executor.cores, N of local[N]).")
         Integer threads;
 
         SparkJobs.Job job(String output, SparkJobs.Format format) {
@@ -87,7 +87,8 @@ public final class SparkCommand extends FerryCommand {
                         : "--model and --weights exclude each other: give one network");
             }
             NetworkSource network = model != null ? NetworkSource.model(model) : NetworkSource.weights(weights);
-            int engineThreads = threads != null ? threads : dev.ferry.model.InferenceNetwork.defaultThreads();
+            // Unset: resolved on each executor, to its own number of task slots.
+            int engineThreads = threads != null ? threads : dev.ferry.spark.EngineSettings.EXECUTOR_CORES;
             return new SparkJobs.Job(input, output, format, glob, network, batchSize, engineThreads);
         }
     }

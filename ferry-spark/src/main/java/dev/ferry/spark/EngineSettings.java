@@ -10,12 +10,16 @@ import java.util.Map;
  * @param network what to open
  * @param batchSize images per forward pass within a task
  * @param threads the engine's intra-op threads per executor JVM (its tasks share one engine and
- *     take turns at it; each task decodes its own images meanwhile)
+ *     take turns at it; each task decodes its own images meanwhile), or {@value #EXECUTOR_CORES}:
+ *     as many as the executor runs tasks at once
  * @param hadoop the driver's Hadoop settings, for reading a remote network (empty for local paths)
  */
 public record EngineSettings(NetworkSource network, int batchSize, int threads, Map<String, String> hadoop)
         implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** {@code threads}: one per task slot of the executor. */
+    public static final int EXECUTOR_CORES = 0;
 
     public EngineSettings {
         if (network == null) {
@@ -24,7 +28,7 @@ public record EngineSettings(NetworkSource network, int batchSize, int threads, 
         if (batchSize < 1) {
             throw new InputException("--batch-size must be at least 1, got " + batchSize);
         }
-        if (threads < 1) {
+        if (threads < 0) {
             throw new InputException("--inference-threads must be at least 1, got " + threads);
         }
         hadoop = Map.copyOf(hadoop);

@@ -17,6 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
 
 /**
  * The networks open in this JVM, one per {@link NetworkSource} and thread count, shared by every
@@ -71,7 +73,27 @@ final class ExecutorModels {
 
     /** The network of {@code settings}, opened on first use in this JVM. */
     static Open get(EngineSettings settings) {
-        return OPEN.computeIfAbsent(new Key(settings.network(), settings.threads()), k -> open(settings));
+        int threads = settings.threads() == EngineSettings.EXECUTOR_CORES ? executorCores() : settings.threads();
+        return OPEN.computeIfAbsent(new Key(settings.network(), threads), k -> open(settings, threads));
+    }
+
+    /**
+     * How many tasks this JVM runs at once: {@code spark.executor.cores} on a cluster, N of
+     * {@code local[N]} (every core for {@code local[*]}) when the driver runs the tasks itself.
+     */
+    static int executorCores() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        SparkEnv env = SparkEnv.get();
+        if (env == null) {
+            return cores;
+        }
+        SparkConf conf = env.conf();
+        java.util.regex.Matcher local = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)(,\\d+)?]")
+                .matcher(conf.get("spark.master", ""));
+        if (local.matches()) {
+            return local.group(1).equals("*") ? cores : Math.max(1, Integer.parseInt(local.group(1)));
+        }
+        return Math.max(1, conf.getInt("spark.executor.cores", cores));
     }
 
     /** Closes every network this JVM opened (a driver that ran the tasks itself, in local mode). */
@@ -84,15 +106,15 @@ final class ExecutorModels {
         }
     }
 
-    private static Open open(EngineSettings s) {
+    private static Open open(EngineSettings s, int threads) {
         NetworkSource source = s.network();
         PrintStream progress = System.err;
         if (source.model() != null) {
             Path dir = local(source.model(), true, s.hadoop());
-            return new Open(Networks.openModel(dir, null, s.threads()));
+            return new Open(Networks.openModel(dir, null, threads));
         }
         String weights = isRemote(source.weights()) ? local(source.weights(), false, s.hadoop()).toString() : source.weights();
-        return new Open(Networks.openPretrained(weights, null, s.threads(), progress));
+        return new Open(Networks.openPretrained(weights, null, threads, progress));
     }
 
     /** Whether {@code location} names a file system other than the local one. */
