@@ -79,7 +79,7 @@ class SparkCommandTest {
     @Test
     void predictWritesFerryPredictsProbabilitiesAndAnErrorRowForABrokenFile() throws IOException {
         Path input = tmp.resolve("with-broken");
-        copyTree(train, input);
+        DemoFixture.copyTree(train, input);
         Files.writeString(input.resolve("Coat/broken.png"), "not a png");
 
         // ferry predict reports the broken file and exits 1: the reference is the folder without it.
@@ -202,7 +202,7 @@ class SparkCommandTest {
 
         // A row whose image could not be read: refused, or left out and named with --skip-bad.
         Path withBroken = tmp.resolve("embed-broken");
-        copyTree(train, withBroken);
+        DemoFixture.copyTree(train, withBroken);
         Files.writeString(withBroken.resolve("Dress/broken.png"), "no");
         Path embBroken = tmp.resolve("spark-embeddings-broken");
         assertEquals(0, spark("embed", "--weights", pretrained.toString(), "--input", withBroken.toString(), "--output",
@@ -233,18 +233,5 @@ class SparkCommandTest {
         CliHarness.Result weightsEval = spark("evaluate", "--weights", pretrained.toString(), "--input", train.toString());
         assertEquals(2, weightsEval.code());
         assertTrue(weightsEval.err().contains("evaluation needs a trained model"), weightsEval.err());
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 }

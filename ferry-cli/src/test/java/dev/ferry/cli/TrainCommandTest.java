@@ -252,7 +252,7 @@ class TrainCommandTest {
         // labels must be mapped by name for the confusion matrix rows to match the full evaluation.
         Path subset = tmp.resolve("subset");
         for (String c : List.of("checker", "vertical")) {
-            copyTree(data.resolve(c), subset.resolve(c));
+            DemoFixture.copyTree(data.resolve(c), subset.resolve(c));
         }
         CliHarness.Result all = CliHarness.run("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         CliHarness.Result part = CliHarness.run("evaluate", "--model", model.toString(), "--data", subset.toString(), "--json");
@@ -264,8 +264,8 @@ class TrainCommandTest {
         assertEquals("[0,0,0]", partMatrix.get(1).toString(), "no 'horizontal' images: no support");
 
         Path unknown = tmp.resolve("unknown-class");
-        copyTree(data.resolve("checker"), unknown.resolve("checker"));
-        copyTree(data.resolve("vertical"), unknown.resolve("diagonal"));
+        DemoFixture.copyTree(data.resolve("checker"), unknown.resolve("checker"));
+        DemoFixture.copyTree(data.resolve("vertical"), unknown.resolve("diagonal"));
         CliHarness.Result bad = CliHarness.run("evaluate", "--model", model.toString(), "--data", unknown.toString());
         assertEquals(2, bad.code());
         assertEquals(1, bad.err().lines().count(), bad.err());
@@ -276,7 +276,7 @@ class TrainCommandTest {
     void evaluateStopsOnBadImagesUnlessSkipBad() throws IOException {
         Path model = finishedRun();
         Path withBad = tmp.resolve("with-bad");
-        copyTree(data, withBad);
+        DemoFixture.copyTree(data, withBad);
         Files.writeString(withBad.resolve("checker/broken.png"), "not a png");
         Files.write(withBad.resolve("vertical/empty.jpg"), new byte[0]);
 
@@ -330,7 +330,7 @@ class TrainCommandTest {
     void badInputIsExitCode2AndWritesNothing() throws IOException {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Path oneClass = tmp.resolve("one-class");
-        copyTree(data.resolve("checker"), oneClass.resolve("checker"));
+        DemoFixture.copyTree(data.resolve("checker"), oneClass.resolve("checker"));
         Path resnet34 = tmp.resolve("resnet34.safetensors");
         TinyTask.writeWeights(resnet34, Architecture.RESNET34, 4);
         record Case(String name, String expected, String[] args) {}
@@ -423,7 +423,7 @@ class TrainCommandTest {
         // A copy of the shared run: were the refusal missing, training into it would change the
         // model the other tests read.
         Path model = tmp.resolve("existing");
-        copyTree(finishedRun(), model);
+        DemoFixture.copyTree(finishedRun(), model);
         byte[] before = Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS));
         java.util.Map<String, byte[]> files = contents(model);
         CliHarness.Result r = CliHarness.run(train(model, "--epochs", "1"));
@@ -518,18 +518,6 @@ class TrainCommandTest {
         return Stream.of(args).map(a -> a.equals(from) ? to : a).toArray(String[]::new);
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
 
     /** The training log of the in-process run, discarded. */
     private static PrintStream quiet() {

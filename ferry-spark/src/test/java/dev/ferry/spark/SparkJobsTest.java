@@ -28,7 +28,6 @@ import dev.ferry.workflow.TrainingRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -88,10 +87,6 @@ class SparkJobsTest {
 
     private static SparkJobs.Job job(Path input, Path out, SparkJobs.Format format, NetworkSource network) {
         return new SparkJobs.Job(input.toString(), out.toString(), format, null, network, 4, 2);
-    }
-
-    private static String name(String uri) {
-        return uri.substring(uri.lastIndexOf('/') + 1);
     }
 
     private static String relative(Path root, Path file) {
@@ -266,9 +261,5 @@ class SparkJobsTest {
                 }
             }
         }
-    }
-
-    static String read(Path p) throws IOException {
-        return Files.readString(p, StandardCharsets.UTF_8);
     }
 }
