@@ -219,6 +219,30 @@ class SparkCommandTest {
                 + "/Dress/broken.png"), skipped.err());
     }
 
+    /**
+     * Under spark-submit (its own main class, in a child JVM with this test's class path) the job
+     * runs on the master spark-submit was given, with no --master of its own.
+     */
+    @Test
+    void sparkSubmitRunsTheCommandOnItsMaster() throws Exception {
+        Path out = tmp.resolve("submitted");
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        // spark-submit wants a primary jar: any jar already on the class path does.
+        String primary = Path.of(picocli.CommandLine.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Path options = Path.of("..", "ferry-spark", "src", "main", "jvm", "spark-java.options").toAbsolutePath().normalize();
+        Process p = new ProcessBuilder(javaCommand, "@" + options, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+                "--class", "dev.ferry.cli.FerryCli", primary,
+                "spark", "predict", "--model", model.toString(), "--input", train.toString(), "--output", out.toString(),
+                "--format", "jsonl", "--json")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), stdout);
+        JsonObject summary = JsonParser.parseString(stdout.strip()).getAsJsonObject();
+        assertEquals(100, summary.get("rows").getAsLong());
+        assertEquals(100, rows(out).size());
+    }
+
     @Test
     void badUsageIsOneLineAndExitTwo() {
         CliHarness.Result both = spark("predict", "--model", model.toString(), "--weights", pretrained.toString(), "--input",
