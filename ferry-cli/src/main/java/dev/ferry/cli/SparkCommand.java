@@ -187,9 +187,9 @@ public final class SparkCommand extends FerryCommand {
 
         @Override
         protected int run() {
-            SparkJobs.Job job = options.job(output == null ? "-" : output, SparkJobs.Format.PARQUET);
+            SparkJobs.Job job = options.job(output, SparkJobs.Format.PARQUET);
             try (SparkRunner spark = start("evaluate")) {
-                SparkJobs.Evaluated e = spark.evaluate(job, skipBad, output != null);
+                SparkJobs.Evaluated e = spark.evaluate(job, skipBad);
                 e.evaluation().failed().forEach(f -> err().println("ferry: warning: skipped bad image " + f.path() + ": " + f.reason()));
                 if (e.metricsFile() != null) {
                     err().println("ferry: metrics written to " + e.metricsFile());

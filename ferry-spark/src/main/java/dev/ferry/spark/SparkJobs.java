@@ -9,14 +9,13 @@ import dev.ferry.data.EmbeddingIndex;
 import dev.ferry.eval.MetricsJson;
 import dev.ferry.model.ResNetConfig;
 import dev.ferry.platform.BuildInfo;
-import dev.ferry.train.ModelDirectory;
-import dev.ferry.train.ModelInfo;
 import dev.ferry.weights.WeightsInventory;
 import dev.ferry.workflow.Embed;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
@@ -54,7 +53,7 @@ public final class SparkJobs {
      * A job.
      *
      * @param input the folder of images (any Hadoop path), searched recursively
-     * @param output the folder to write (must not exist)
+     * @param output the folder to write (must not exist); for an evaluation, null to write nothing
      * @param format how rows are written
      * @param glob the file-name filter ({@link SparkImages#IMAGE_GLOB} by default)
      * @param network what the executors run
@@ -63,8 +62,8 @@ public final class SparkJobs {
      */
     public record Job(String input, String output, Format format, String glob, NetworkSource network, int batchSize, int threads) {
         public Job {
-            if (output == null || output.isBlank()) {
-                throw new InputException("an output folder is required (--output)");
+            if (output != null && output.isBlank()) {
+                throw new InputException("--output is empty: name a folder");
             }
             if (format == null) {
                 format = Format.PARQUET;
@@ -152,19 +151,20 @@ public final class SparkJobs {
      * @param skipBad evaluate the usable images when some cannot be read, instead of refusing
      * @throws InputException when images cannot be read and {@code skipBad} is off, listing how many
      */
-    public static Evaluated evaluate(SparkSession spark, Job job, boolean skipBad, boolean writeOutput) {
+    public static Evaluated evaluate(SparkSession spark, Job job, boolean skipBad) {
         if (job.network().model() == null) {
             throw new InputException("evaluation needs a trained model (--model DIR), not pretrained weights");
         }
         EngineSettings on = settings(spark, job);
+        boolean writeOutput = job.output() != null;
         if (writeOutput) {
             requireNewOutput(spark, job.output());
         }
-        ModelInfo info = ModelDirectory.readInfo(ExecutorModels.local(job.network().model(), true, on.hadoop()));
-        ExecutorModels.get(on);
+        // The driver's copy of the network: checked before any task, and its labels are the model's classes.
+        List<String> classes = ExecutorModels.get(on).labels();
         Dataset<Row> images = SparkImages.read(spark, job.input(), job.glob());
         long t = System.nanoTime();
-        SparkEvaluation ev = FerrySpark.evaluate(images, on, info.classes());
+        SparkEvaluation ev = FerrySpark.evaluate(images, on, classes);
         double seconds = (System.nanoTime() - t) / 1e9;
         if (!ev.failed().isEmpty() && !skipBad) {
             SparkEvaluation.Failed first = ev.failed().get(0);
@@ -211,6 +211,9 @@ public final class SparkJobs {
     }
 
     private static void requireNewOutput(SparkSession spark, String output) {
+        if (output == null) {
+            throw new InputException("an output folder is required (--output)");
+        }
         try {
             Path p = new Path(output);
             FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());

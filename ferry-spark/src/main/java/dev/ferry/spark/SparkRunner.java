@@ -91,8 +91,8 @@ public final class SparkRunner implements AutoCloseable {
     }
 
     /** {@link SparkJobs#evaluate} on this session. */
-    public SparkJobs.Evaluated evaluate(SparkJobs.Job job, boolean skipBad, boolean writeOutput) {
-        return SparkJobs.evaluate(spark, job, skipBad, writeOutput);
+    public SparkJobs.Evaluated evaluate(SparkJobs.Job job, boolean skipBad) {
+        return SparkJobs.evaluate(spark, job, skipBad);
     }
 
     /** {@link FeatureParquet#read} on this session. */

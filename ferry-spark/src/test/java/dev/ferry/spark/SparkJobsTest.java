@@ -86,7 +86,7 @@ class SparkJobsTest {
     }
 
     private static SparkJobs.Job job(Path input, Path out, SparkJobs.Format format, NetworkSource network) {
-        return new SparkJobs.Job(input.toString(), out.toString(), format, null, network, 4, 2);
+        return new SparkJobs.Job(input.toString(), out == null ? null : out.toString(), format, null, network, 4, 2);
     }
 
     private static String relative(Path root, Path file) {
@@ -198,7 +198,7 @@ class SparkJobsTest {
         Evaluate.Result single = Evaluate.run(new Evaluate.Options(model, images, 4, 2, false, null));
         Path out = tmp.resolve("evaluation");
         SparkJobs.Evaluated e = spark.evaluate(job(images, out, SparkJobs.Format.PARQUET, NetworkSource.model(model.toString())),
-                false, true);
+                false);
         ClassificationMetrics m = e.evaluation().metrics();
         assertEquals(3 * PER_CLASS, m.sampleCount());
         assertEquals(single.metrics().confusionMatrix(), m.confusionMatrix());
@@ -220,7 +220,7 @@ class SparkJobsTest {
         copyTree(images.resolve("checker"), odd.resolve("checker"));
         copyTree(images.resolve("checker"), odd.resolve("diagonal"));
         InputException unknown = assertThrows(InputException.class, () -> spark.evaluate(
-                job(odd, tmp.resolve("unused"), null, NetworkSource.model(model.toString())), false, false));
+                job(odd, null, null, NetworkSource.model(model.toString())), false));
         assertTrue(unknown.getMessage().contains("class folder 'diagonal' is not one of the model's 3 classes"), unknown.getMessage());
 
         Path bad = tmp.resolve("bad-eval");
@@ -228,10 +228,9 @@ class SparkJobsTest {
         Files.writeString(bad.resolve("horizontal/broken.png"), "no");
         Files.copy(images.resolve("checker/x00.png"), bad.resolve("loose.png"));
         InputException refused = assertThrows(InputException.class, () -> spark.evaluate(
-                job(bad, tmp.resolve("unused"), null, NetworkSource.model(model.toString())), false, false));
+                job(bad, null, null, NetworkSource.model(model.toString())), false));
         assertTrue(refused.getMessage().startsWith("2 images of "), refused.getMessage());
-        SparkJobs.Evaluated skipped = spark.evaluate(job(bad, tmp.resolve("unused"), null, NetworkSource.model(model.toString())),
-                true, false);
+        SparkJobs.Evaluated skipped = spark.evaluate(job(bad, null, null, NetworkSource.model(model.toString())), true);
         assertEquals(3 * PER_CLASS, skipped.evaluation().metrics().sampleCount());
         assertEquals(List.of("horizontal/broken.png", "loose.png"),
                 skipped.evaluation().failed().stream().map(f -> relativeUri(f.path(), bad)).toList());
