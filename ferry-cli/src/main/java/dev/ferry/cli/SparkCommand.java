@@ -72,10 +72,7 @@ public final class SparkCommand extends FerryCommand {
 
         SparkJobs.Job job(String output, SparkJobs.Format format) {
             // First: building a job loads ferry's Spark classes, which need Spark's.
-            if (!sparkPresent()) {
-                throw new InputException("Spark is not on the class path: run ferry through ./ferry, which adds it, or add "
-                        + "$SPARK_HOME/jars/* to the class path");
-            }
+            requireSpark("ferry spark");
             if (batchSize < 1) {
                 throw new InputException("--batch-size must be at least 1, got " + batchSize);
             }
@@ -123,6 +120,19 @@ public final class SparkCommand extends FerryCommand {
                         w.images(), what, w.errors(), w.output(), w.seconds(), w.imagesPerSecond(), spark.version()));
             }
             return OK;
+        }
+    }
+
+    /**
+     * Refuses, in one line, when Spark's classes are not on the class path: before any of ferry's
+     * Spark classes loads, as they need Spark's.
+     *
+     * @param what what needs Spark, for the message
+     */
+    static void requireSpark(String what) {
+        if (!sparkPresent()) {
+            throw new InputException(what + " needs Spark, which is not on the class path: run ferry through ./ferry, which adds "
+                    + "it, or add $SPARK_HOME/jars/* to the class path");
         }
     }
 

@@ -282,10 +282,7 @@ public final class TrainCommand extends FerryCommand {
         if (!sparkFeatures(spec)) {
             return FeatureTable.readNpy(Path.of(spec));
         }
-        if (!SparkCommand.sparkPresent()) {
-            throw new InputException("--features " + spec + " is a folder of Spark output, and Spark is not on the class path: run "
-                    + "ferry through ./ferry, which adds it, or add $SPARK_HOME/jars/* to the class path");
-        }
+        SparkCommand.requireSpark("--features " + spec + " (a folder of Spark output)");
         try (dev.ferry.spark.SparkRunner spark = dev.ferry.spark.SparkRunner.start(null, java.util.Map.of(), "ferry train --features")) {
             dev.ferry.spark.FeatureParquet.Read read = spark.readFeatures(spec, skipBad);
             read.skipped().forEach(f -> err().println("ferry: warning: skipped the row of unreadable image " + f.path() + ": "
