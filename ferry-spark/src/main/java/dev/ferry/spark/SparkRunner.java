@@ -64,7 +64,7 @@ public final class SparkRunner implements AutoCloseable {
             // Spark packs files into a task as if each cost 4 MB more than its size: about 32
             // images a task, whose last batch is short and whose start is paid every 32 images.
             // 1 MB packs about 100 photos (or all of a small folder into one task per core);
-            // measured on 200 JPEGs, ResNet-50, local[2]: 20.5 -> 22.7 images/s.
+            // measured on 200 JPEGs, ResNet-50, local[2]: 21.3 -> 22.7 images/s.
             b.config("spark.sql.files.openCostInBytes", "1m");
         }
         settings.forEach(b::config);
