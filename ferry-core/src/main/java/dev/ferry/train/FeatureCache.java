@@ -39,32 +39,66 @@ public final class FeatureCache {
         int dim = net.config().featureDim();
         int views = augment ? viewCount : 1;
         float[][] out = new float[views][n * dim];
-        int[] shape = source.sampleShape();
-        int per = shape[0] * shape[1] * shape[2];
-        long computed = 0;
         long nanos = 0;
         int total = views * n;
         // The backbone is a fixed function here, so its BN-folded copy computes the same features faster.
         try (InferenceNetwork backbone = InferenceNetwork.of(net, manager)) {
             for (int v = 0; v < views; v++) {
-                for (int start = 0; start < n; start += batchSize) {
-                    int count = Math.min(batchSize, n - start);
-                    int[] idx = new int[count];
-                    for (int i = 0; i < count; i++) {
-                        idx[i] = start + i;
-                    }
-                    float[] pixels = new float[count * per];
-                    source.load(idx, augment, seed, v, pixels);
-                    long t = System.nanoTime();
-                    float[] f = backbone.forwardFeatures(pixels, count, shape[1], shape[2]);
-                    nanos += System.nanoTime() - t;
-                    System.arraycopy(f, 0, out[v], start * dim, count * dim);
-                    computed += count;
-                    listener.caching((int) computed, total);
-                }
+                float[] view = out[v];
+                int done = v * n;
+                nanos += forEachBatch(backbone, source, augment, seed, v, batchSize, (start, features, count) -> {
+                    System.arraycopy(features, 0, view, start * dim, count * dim);
+                    listener.caching(done + start + count, total);
+                });
             }
         }
-        return new FeatureCache(out, n, dim, computed, nanos);
+        return new FeatureCache(out, n, dim, (long) total, nanos);
+    }
+
+    /** Receives the features of each batch, in order. */
+    @FunctionalInterface
+    public interface BatchSink {
+        /**
+         * @param start the index of the batch's first sample
+         * @param features {@code count x dim} features, row-major
+         * @param count samples in the batch
+         */
+        void accept(int start, float[] features, int count) throws java.io.IOException;
+    }
+
+    /**
+     * The one backbone pass every feature consumer shares (this cache, embeddings written to disk,
+     * similarity queries): {@code source}'s samples in order, {@code batchSize} at a time, view
+     * {@code view} (its augmentation when {@code augment}, else the eval transform), through
+     * {@code net}'s pooled features. The same calls on the same engine give the same floats, so
+     * what any consumer gets is what the cache holds.
+     *
+     * @return the nanoseconds spent in the network
+     */
+    public static long forEachBatch(InferenceNetwork net, SampleSource source, boolean augment, long seed, int view, int batchSize,
+                                    BatchSink sink) {
+        int n = source.size();
+        int[] shape = source.sampleShape();
+        int per = shape[0] * shape[1] * shape[2];
+        long nanos = 0;
+        for (int start = 0; start < n; start += batchSize) {
+            int count = Math.min(batchSize, n - start);
+            int[] idx = new int[count];
+            for (int i = 0; i < count; i++) {
+                idx[i] = start + i;
+            }
+            float[] pixels = new float[count * per];
+            source.load(idx, augment, seed, view, pixels);
+            long t = System.nanoTime();
+            float[] f = net.forwardFeatures(pixels, count, shape[1], shape[2]);
+            nanos += System.nanoTime() - t;
+            try {
+                sink.accept(start, f, count);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return nanos;
     }
 
     /**

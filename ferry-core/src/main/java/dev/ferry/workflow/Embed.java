@@ -123,7 +123,12 @@ public final class Embed {
             long[] backboneNanos = new long[1];
             writePair(matrix, indexFile, index.toJson(), channel -> {
                 try (Npy.RowWriter rows = new Npy.RowWriter(channel, samples.size(), dim)) {
-                    backboneNanos[0] = features(net.network(), source, o.batchSize(), (f, count) -> rows.write(f, 0, count));
+                    try {
+                        backboneNanos[0] = FeatureCache.forEachBatch(net.network(), source, false, 0, 0, o.batchSize(),
+                                (start, f, count) -> rows.write(f, 0, count));
+                    } catch (java.io.UncheckedIOException e) {
+                        throw e.getCause();
+                    }
                 }
             });
             return new Result(matrix, indexFile, samples.size(), dim, set.labelled(), net.description(), List.copyOf(checked.bad()),
@@ -166,38 +171,6 @@ public final class Embed {
         } catch (java.nio.file.InvalidPathException e) {
             return null;
         }
-    }
-
-    /** Receives each batch's features. */
-    @FunctionalInterface
-    interface FeatureSink {
-        void accept(float[] features, int count) throws IOException;
-    }
-
-    /**
-     * Every sample's backbone features in order, batch by batch, exactly as
-     * {@link FeatureCache#compute} computes them (one eval-transform view, the same calls on the
-     * same engine); returns the nanoseconds spent in the network.
-     */
-    static long features(InferenceNetwork net, FolderSource source, int batchSize, FeatureSink sink) throws IOException {
-        int n = source.size();
-        int[] shape = source.sampleShape();
-        int per = shape[0] * shape[1] * shape[2];
-        long nanos = 0;
-        for (int start = 0; start < n; start += batchSize) {
-            int count = Math.min(batchSize, n - start);
-            int[] idx = new int[count];
-            for (int i = 0; i < count; i++) {
-                idx[i] = start + i;
-            }
-            float[] pixels = new float[count * per];
-            source.load(idx, false, 0, 0, pixels);
-            long t = System.nanoTime();
-            float[] f = net.forwardFeatures(pixels, count, shape[1], shape[2]);
-            nanos += System.nanoTime() - t;
-            sink.accept(f, count);
-        }
-        return nanos;
     }
 
     /**

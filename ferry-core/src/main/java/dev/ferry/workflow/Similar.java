@@ -12,11 +12,10 @@ import dev.ferry.data.Npy;
 import dev.ferry.data.Sample;
 import dev.ferry.model.ResNetConfig;
 import dev.ferry.platform.DaemonThreads;
+import dev.ferry.train.FeatureCache;
 import dev.ferry.train.FolderSource;
 import dev.ferry.weights.WeightsInventory;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -153,14 +152,11 @@ public final class Similar {
             float[][] queries = new float[samples.size()][];
             try (FolderSource source = new FolderSource(samples, net.preset(), TrainingStart.augmentationFor(net.preset()), o.threads(),
                     false)) {
-                int[] next = {0};
-                Embed.features(net.network(), source, o.batchSize(), (f, count) -> {
+                FeatureCache.forEachBatch(net.network(), source, false, 0, 0, o.batchSize(), (start, f, count) -> {
                     for (int i = 0; i < count; i++) {
-                        queries[next[0]++] = Arrays.copyOfRange(f, i * config.featureDim(), (i + 1) * config.featureDim());
+                        queries[start + i] = Arrays.copyOfRange(f, i * config.featureDim(), (i + 1) * config.featureDim());
                     }
                 });
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
             long t = System.nanoTime();
             List<List<Hit>> hits = search(matrix, queries, o.topK(), o.threads());

@@ -292,8 +292,9 @@ public final class TrainingRun {
                 }
             }
             if (table != null) {
-                Precomputed train = Precomputed.of(table, split.train(), preset);
-                Precomputed val = split.validation().isEmpty() ? null : Precomputed.of(table, split.validation(), preset);
+                Map<Path, Integer> rowOf = rowIndex(table);
+                Precomputed train = Precomputed.of(table, rowOf, split.train(), preset);
+                Precomputed val = split.validation().isEmpty() ? null : Precomputed.of(table, rowOf, split.validation(), preset);
                 return train(o, counted, recorded, start, net, classes, phases, split, train.samples(),
                         val == null ? null : val.samples(), train.features(), val == null ? null : val.features(), manager,
                         listener, log, choices);
@@ -425,17 +426,23 @@ public final class TrainingRun {
         return t.imageRoot() != null ? t.imageRoot() : Path.of("");
     }
 
+    /** Each sample path of the table's folder ({@link FeatureTable#asImageFolder}) to its row. */
+    private static Map<Path, Integer> rowIndex(FeatureTable t) {
+        Map<Path, Integer> rowOf = new java.util.HashMap<>();
+        List<Sample> all = t.asImageFolder(featureRoot(t)).samples();
+        for (int i = 0; i < all.size(); i++) {
+            rowOf.put(all.get(i).path(), i);
+        }
+        return rowOf;
+    }
+
     /**
      * One side of the split of a feature table: the samples (their labels) and their features,
      * both in the split's order.
      */
     private record Precomputed(PrecomputedSamples samples, FeatureCache features) {
-        static Precomputed of(FeatureTable t, List<Sample> side, Preset preset) {
-            Map<Path, Integer> rowOf = new java.util.HashMap<>();
-            List<Sample> all = t.asImageFolder(featureRoot(t)).samples();
-            for (int i = 0; i < all.size(); i++) {
-                rowOf.put(all.get(i).path(), i);
-            }
+        /** @param rowOf each sample's row in the table ({@link #rowIndex}) */
+        static Precomputed of(FeatureTable t, Map<Path, Integer> rowOf, List<Sample> side, Preset preset) {
             int[] rows = new int[side.size()];
             int[] labels = new int[side.size()];
             for (int i = 0; i < rows.length; i++) {

@@ -68,7 +68,9 @@ public final class FeatureParquet {
         List<float[]> vectors = new ArrayList<>();
         List<SparkEvaluation.Failed> failed = new ArrayList<>();
         String prefix = root + "/";
-        for (Row r : rows.collectAsList()) {
+        // A partition at a time: the driver holds the rows' floats, not every row as boxed values at once.
+        for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
+            Row r = it.next();
             String path = r.getString(0);
             if (!r.isNullAt(3)) {
                 failed.add(new SparkEvaluation.Failed(path, r.getString(3)));
