@@ -179,8 +179,10 @@ class ServeCommandTest {
                 half.add(sock);
             }
             // Time for the server to take them up: a request whose headers arrive after the stop
-            // began is refused (503), as it should be.
-            Thread.sleep(500);
+            // began is refused (503), as it should be. Generous, as the server shares two cores with
+            // eight clients at full speed, but well inside the stop's 3 s idle timeout, which counts
+            // from the last byte these connections sent.
+            Thread.sleep(1500);
             // SIGTERM through the handle: Process.destroy would also close our end of its output.
             s.process().toHandle().destroy();
             Thread.sleep(300);

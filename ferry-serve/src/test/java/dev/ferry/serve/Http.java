@@ -45,7 +45,15 @@ final class Http {
 
     /** A multipart/form-data body with one file part per (name, bytes). */
     HttpResponse<String> postFiles(String path, List<String> names, List<byte[]> files) {
-        String boundary = "ferry-test-boundary-7d1f";
+        return post(path, multipart(names, files), MULTIPART);
+    }
+
+    /** The content type of {@link #multipart}'s bodies. */
+    static final String MULTIPART = "multipart/form-data; boundary=ferry-test-boundary-7d1f";
+
+    /** The bytes of a multipart/form-data body with one file part per (name, bytes). */
+    static byte[] multipart(List<String> names, List<byte[]> files) {
+        String boundary = MULTIPART.substring(MULTIPART.indexOf('=') + 1);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             for (int i = 0; i < names.size(); i++) {
@@ -58,7 +66,7 @@ final class Http {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return post(path, out.toByteArray(), "multipart/form-data; boundary=" + boundary);
+        return out.toByteArray();
     }
 
     HttpResponse<String> send(HttpRequest request) {

@@ -7,8 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonParser;
 import dev.ferry.InputException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,30 +113,104 @@ class ServeAccessTest {
     @Test
     void closingAnswersWhatIsInFlightThenRefuses() throws Exception {
         byte[] image = Files.readAllBytes(ServeFixture.images(dir.resolve("images")).get(0));
+        byte[] body = Http.multipart(java.util.Collections.nCopies(6, "a.png"), java.util.Collections.nCopies(6, image));
         FerryServer server = FerryServer.start(options("m").withBatching(1, Duration.ZERO, 128), line -> {});
-        Http http = new Http(server.uri());
+        URI uri = server.uri();
         int clients = 12;
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        List<Future<HttpResponse<String>>> inFlight = new ArrayList<>();
+        // Each client sends its headers and half its body, then holds the rest back: the requests
+        // are in flight because the clients say so, not because the server happens to be slow.
+        List<HalfSent> requests = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            // Six images each, one per forward pass, queued first come first served: every request
-            // is still waiting when the last one arrives.
-            inFlight.add(pool.submit(() -> http.postFiles("/predict/m", java.util.Collections.nCopies(6, "a.png"),
-                    java.util.Collections.nCopies(6, image))));
+            requests.add(new HalfSent(uri, "/predict/m", body, Http.MULTIPART));
         }
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (server.inFlight() < clients && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         assertEquals(clients, server.inFlight(), "all requests are in flight when the stop begins");
-        server.close();
-        for (Future<HttpResponse<String>> f : inFlight) {
-            HttpResponse<String> r = f.get();
-            assertEquals(200, r.statusCode(), "a request in flight when the stop began is answered: " + r.body());
-            assertEquals(6, JsonParser.parseString(r.body()).getAsJsonArray().size());
+        ExecutorService stopper = Executors.newSingleThreadExecutor();
+        Future<?> stop = stopper.submit(server::close);
+        // The stop has begun once the port refuses new connections.
+        while (accepts(uri) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
         }
-        pool.shutdown();
-        assertThrows(java.io.UncheckedIOException.class, () -> http.get("/v2/health/live"), "the port is closed");
+        assertFalse(accepts(uri), "the port closes as the stop begins");
+        assertFalse(stop.isDone(), "the stop waits for the requests in flight");
+        for (HalfSent r : requests) {
+            r.sendRest();
+        }
+        for (HalfSent r : requests) {
+            HalfSent.Reply reply = r.reply();
+            assertEquals(200, reply.status(), "a request in flight when the stop began is answered: " + reply.body());
+            assertEquals(6, JsonParser.parseString(reply.body()).getAsJsonArray().size());
+        }
+        stop.get();
+        stopper.shutdown();
+        assertThrows(java.io.UncheckedIOException.class, () -> new Http(uri).get("/v2/health/live"), "the port is closed");
+    }
+
+    private static boolean accepts(URI uri) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A POST whose headers and first half of body are sent at once, the rest when asked. */
+    private static final class HalfSent {
+        record Reply(int status, String body) {}
+
+        private final Socket socket;
+        private final byte[] body;
+
+        HalfSent(URI uri, String path, byte[] body, String contentType) throws IOException {
+            this.socket = new Socket(uri.getHost(), uri.getPort());
+            this.body = body;
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort() + "\r\nContent-Type: "
+                    + contentType + "\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body, 0, body.length / 2);
+            out.flush();
+        }
+
+        void sendRest() throws IOException {
+            OutputStream out = socket.getOutputStream();
+            out.write(body, body.length / 2, body.length - body.length / 2);
+            out.flush();
+        }
+
+        /** Reads the answer to the end of the connection. */
+        Reply reply() throws IOException {
+            try (socket) {
+                String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int end = text.indexOf("\r\n\r\n");
+                assertTrue(end > 0, "an HTTP answer: " + text);
+                String head = text.substring(0, end);
+                String payload = text.substring(end + 4);
+                if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+                    payload = dechunk(payload);
+                }
+                return new Reply(Integer.parseInt(head.substring(9, 12)), payload);
+            }
+        }
+
+        private static String dechunk(String s) {
+            StringBuilder out = new StringBuilder();
+            int at = 0;
+            while (true) {
+                int eol = s.indexOf("\r\n", at);
+                int size = Integer.parseInt(s.substring(at, eol).split(";")[0].trim(), 16);
+                if (size == 0) {
+                    return out.toString();
+                }
+                out.append(s, eol + 2, eol + 2 + size);
+                at = eol + 2 + size + 2;
+            }
+        }
     }
 
     @Test
