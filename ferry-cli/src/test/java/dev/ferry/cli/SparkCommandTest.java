@@ -199,6 +199,12 @@ class SparkCommandTest {
         for (String k : wb.keys()) {
             assertArrayEquals(wb.get(k).floats(), wa.get(k).floats(), k);
         }
+        // Its checkpoint records that it trained on features: --resume is refused, not the folder
+        // of Parquet files scanned for images.
+        CliHarness.Result resumed = CliHarness.run("train", "--resume", "--out", a.toString(), "--epochs", "5");
+        assertEquals(2, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("ferry: error: the run in " + a + " trained on the features in "), resumed.err());
+        assertTrue(resumed.err().contains("--resume continues runs on image folders only"), resumed.err());
 
         // A row whose image could not be read: refused, or left out and named with --skip-bad.
         Path withBroken = tmp.resolve("embed-broken");

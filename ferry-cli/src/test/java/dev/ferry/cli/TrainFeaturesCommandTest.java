@@ -59,6 +59,10 @@ class TrainFeaturesCommandTest {
                 "--seed", "5", "--threads", "2", "--out", fromFeatures.toString());
         assertEquals(0, a.code(), a.err());
         assertTrue(a.err().contains("precomputed feature vectors"), a.err());
+        CliHarness.Result resumed = CliHarness.run("train", "--resume", "--out", fromFeatures.toString(), "--epochs", "5");
+        assertEquals(2, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("ferry: error: the run in " + fromFeatures + " trained on the features in " + npy
+                + ", and --resume continues runs on image folders only: train again into a new --out"), resumed.err());
         CliHarness.Result b = CliHarness.run("train", "--data", train.toString(), "--strategy", "feature-extract", "--weights",
                 network.toString(), "--epochs", "3", "--seed", "5", "--threads", "2", "--out", fromFolder.toString());
         assertEquals(0, b.code(), b.err());

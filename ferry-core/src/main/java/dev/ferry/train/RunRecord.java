@@ -42,11 +42,13 @@ import java.util.Objects;
  * @param config the hyper-parameters; its {@code epochs} is the total of {@code segments}
  * @param segments epochs per segment: one for a run as first planned, one more per extension
  *     ({@link Phase#plan})
+ * @param precomputed whether the head trained on backbone features computed before the run
+ *     ({@link Setting#FEATURES}); {@code data} then names where they came from, not an image folder
  */
 public record RunRecord(
         String weights, String arch, int width, String stem, List<String> classes, int trainImages,
         int validationImages, String data, String validation, double validationSplit, Preset preset,
-        float dropout, TrainConfig config, List<Integer> segments) {
+        float dropout, TrainConfig config, List<Integer> segments, boolean precomputed) {
 
     private static final Gson GSON = new GsonBuilder()
             .registerTypeHierarchyAdapter(Strategy.class, new StrategyAdapter())
@@ -87,13 +89,13 @@ public record RunRecord(
     /** This record with the image counts of a validated split. */
     public RunRecord withImageCounts(int train, int validation) {
         return new RunRecord(weights, arch, width, stem, classes, train, validation, data, this.validation,
-                validationSplit, preset, dropout, config, segments);
+                validationSplit, preset, dropout, config, segments, precomputed);
     }
 
     /** This record with another configuration (one chosen before training starts), as one segment. */
     public RunRecord withConfig(TrainConfig c) {
         return new RunRecord(weights, arch, width, stem, classes, trainImages, validationImages, data, validation,
-                validationSplit, preset, dropout, c, List.of(c.epochs()));
+                validationSplit, preset, dropout, c, List.of(c.epochs()), precomputed);
     }
 
     /** This record continued to {@code epochs} in all: the extra epochs become a new segment. */
@@ -101,7 +103,7 @@ public record RunRecord(
         List<Integer> s = new ArrayList<>(segments);
         s.add(epochs - config.epochs());
         return new RunRecord(weights, arch, width, stem, classes, trainImages, validationImages, data, validation,
-                validationSplit, preset, dropout, config.withEpochs(epochs), s);
+                validationSplit, preset, dropout, config.withEpochs(epochs), s, precomputed);
     }
 
     /** Epoch numbers (1-based) at which an extension's warm restart begins; empty for a plain run. */

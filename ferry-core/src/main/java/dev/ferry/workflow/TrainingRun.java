@@ -206,8 +206,10 @@ public final class TrainingRun {
         FeatureTable table = o.features();
         checkOut(o.out(), o.resume(), o.data(), o.validation());
         ModelDirectory.Recorded recorded = o.resume() ? ModelDirectory.readRecorded(o.out()) : null;
-        if (recorded != null && recorded.run().data() != null && recorded.run().data().endsWith(EmbeddingIndex.MATRIX_SUFFIX)) {
-            throw new InputException(Message.of("the run in ", o.out(), " trained on the features in ", recorded.run().data(),
+        if (recorded != null && recorded.run().precomputed()) {
+            String source = recorded.run().data();
+            throw new InputException(Message.of("the run in ", o.out(), " trained on ",
+                    source == null || source.equals(NO_SOURCE) ? NO_SOURCE : "the features in " + source,
                     ", and ", Setting.RESUME, " continues runs on image folders only: train again into a new ", Setting.OUT));
         }
         TrainConfig cfg = o.config();
@@ -247,7 +249,7 @@ public final class TrainingRun {
                 recorded != null ? recorded.run().trainImages() : split.train().size(),
                 recorded != null ? recorded.run().validationImages() : split.validation().size(),
                 dataName(o), o.validation() == null ? null : o.validation().toString(), o.validationSplit(),
-                preset, o.dropout(), cfg, List.of(cfg.epochs()));
+                preset, o.dropout(), cfg, List.of(cfg.epochs()), table != null);
         RunRecord run = recorded != null ? continuation(recorded, requested, o.out(), log) : requested;
         TrainConfig runConfig = run.config();
         List<Phase> phases = Phase.plan(runConfig.strategy(), run.segments());
@@ -409,13 +411,16 @@ public final class TrainingRun {
         }
     }
 
+    /** What {@link #dataName} gives for features that came from no file (read from Spark, or a caller's). */
+    private static final String NO_SOURCE = "precomputed features";
+
     /** What the run trains on, as model.json and the log name it: the image folder, or the features' file. */
     private static String dataName(Options o) {
         if (o.features() == null) {
             return o.data().toString();
         }
         Path source = o.features().source();
-        return source != null ? source.toString() : "precomputed features";
+        return source != null ? source.toString() : NO_SOURCE;
     }
 
     /**

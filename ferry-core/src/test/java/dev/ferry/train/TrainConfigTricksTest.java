@@ -47,7 +47,7 @@ class TrainConfigTricksTest {
     void aRunRecordWrittenBeforeTheExtrasReadsThemAsOff() {
         TrainConfig c = TrainConfig.defaults(new Strategy.FineTune(0.1)).withMixup(0.2).withEma(0.3).withBalance(Balance.WEIGHTS);
         RunRecord r = new RunRecord(null, "resnet18", 64, "imagenet", java.util.List.of("a", "b"), 10, 2, "data", null, 0.2,
-                dev.ferry.data.Preset.imagenetV1(), 0f, c, java.util.List.of(c.epochs()));
+                dev.ferry.data.Preset.imagenetV1(), 0f, c, java.util.List.of(c.epochs()), false);
         assertEquals(c, RunRecord.fromJson(r.toJson(), "test").config(), "the extras round-trip");
         com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(r.toJson()).getAsJsonObject();
         com.google.gson.JsonObject cfg = json.getAsJsonObject("config");

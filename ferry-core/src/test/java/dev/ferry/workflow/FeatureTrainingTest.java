@@ -128,6 +128,14 @@ class FeatureTrainingTest {
         String report = Files.readString(out.resolve("report.html"), StandardCharsets.UTF_8);
         assertTrue(report.contains("Worst-classified validation images (the images are not at hand)"), report);
         assertTrue(Files.isRegularFile(out.resolve(ModelDirectory.WEIGHTS)));
+        // Features with no file behind them (read from Spark output, or built by a caller): the
+        // checkpoint says so, and resuming from the images is refused as for a .npy source.
+        assertTrue(ModelDirectory.readRecorded(out).run().precomputed());
+        InputException resumed = assertThrows(InputException.class, () -> TrainingRun.builder().data(task.data())
+                .weights(task.weights().toString()).config(featureExtract().withEpochs(2)).out(out).resume(true).threads(2)
+                .build().run(TrainListener.NONE, QUIET));
+        assertEquals("the run in " + out + " trained on precomputed features, and resume continues runs on image "
+                + "folders only: train again into a new out", resumed.getMessage());
     }
 
     @Test
