@@ -70,7 +70,11 @@ public final class SparkCommand extends FerryCommand {
                 description = "Engine threads per executor, shared by its tasks (default: the executor's task slots: spark.executor.cores, N of local[N]).")
         Integer threads;
 
-        SparkJobs.Job job(String output, SparkJobs.Format format) {
+        /**
+         * @param mirror {@code --tta}
+         * @param int8 {@code --int8}
+         */
+        SparkJobs.Job job(String output, SparkJobs.Format format, boolean mirror, boolean int8) {
             // First: building a job loads ferry's Spark classes, which need Spark's.
             requireSpark("ferry spark");
             if (batchSize < 1) {
@@ -84,9 +88,12 @@ public final class SparkCommand extends FerryCommand {
                         : "--model and --weights exclude each other: give one network");
             }
             NetworkSource network = model != null ? NetworkSource.model(model) : NetworkSource.weights(weights);
+            if (int8) {
+                network = network.quantized();
+            }
             // Unset: resolved on each executor, to its own number of task slots.
             int engineThreads = threads != null ? threads : dev.ferry.spark.EngineSettings.EXECUTOR_CORES;
-            return new SparkJobs.Job(input, output, format, glob, network, batchSize, engineThreads);
+            return new SparkJobs.Job(input, output, format, glob, network, batchSize, engineThreads, mirror);
         }
     }
 
@@ -158,9 +165,15 @@ public final class SparkCommand extends FerryCommand {
         @Option(names = "--top-k", defaultValue = "5", description = "Classes per image (default: ${DEFAULT-VALUE}).")
         int topK;
 
+        @CommandLine.Mixin
+        TtaOption tta = new TtaOption();
+
+        @CommandLine.Mixin
+        Int8Option int8 = new Int8Option();
+
         @Override
         protected int run() {
-            SparkJobs.Job job = options.job(output, format);
+            SparkJobs.Job job = options.job(output, format, tta.tta, int8.int8);
             try (SparkRunner spark = start("predict")) {
                 return written(spark.predict(job, topK), "predictions", spark);
             }
@@ -179,7 +192,7 @@ public final class SparkCommand extends FerryCommand {
 
         @Override
         protected int run() {
-            SparkJobs.Job job = options.job(output, format);
+            SparkJobs.Job job = options.job(output, format, false, false);
             try (SparkRunner spark = start("embed")) {
                 return written(spark.embed(job), "embeddings", spark);
             }
@@ -195,9 +208,15 @@ public final class SparkCommand extends FerryCommand {
         @Option(names = "--skip-bad", description = "Leave out unreadable images (listed) instead of stopping.")
         boolean skipBad;
 
+        @CommandLine.Mixin
+        TtaOption tta = new TtaOption();
+
+        @CommandLine.Mixin
+        Int8Option int8 = new Int8Option();
+
         @Override
         protected int run() {
-            SparkJobs.Job job = options.job(output, SparkJobs.Format.PARQUET);
+            SparkJobs.Job job = options.job(output, SparkJobs.Format.PARQUET, tta.tta, int8.int8);
             try (SparkRunner spark = start("evaluate")) {
                 SparkJobs.Evaluated e = spark.evaluate(job, skipBad);
                 e.evaluation().failed().forEach(f -> err().println("ferry: warning: skipped bad image " + f.path() + ": " + f.reason()));

@@ -83,16 +83,7 @@ class SparkCommandTest {
         Files.writeString(input.resolve("Coat/broken.png"), "not a png");
 
         // ferry predict reports the broken file and exits 1: the reference is the folder without it.
-        CliHarness.Result single = CliHarness.run("predict", "--model", model.toString(), "--top-k", "3", "--json", train.toString());
-        assertEquals(0, single.code(), single.err());
-        Map<String, JsonArray> expected = new HashMap<>();
-        for (JsonElement e : JsonParser.parseString(single.out()).getAsJsonArray()) {
-            JsonObject o = e.getAsJsonObject();
-            if (o.has("top")) {
-                expected.put(train.relativize(Path.of(o.get("image").getAsString())).toString(), o.getAsJsonArray("top"));
-            }
-        }
-        assertEquals(100, expected.size());
+        Map<String, JsonArray> expected = ferryPredict(model);
 
         Path out = tmp.resolve("predictions");
         CliHarness.Result r = spark("predict", "--model", model.toString(), "--input", input.toString(), "--output", out.toString(),
@@ -104,12 +95,42 @@ class SparkCommandTest {
 
         List<JsonObject> rows = rows(out);
         assertEquals(101, rows.size());
+        for (JsonObject row : rows) {
+            if (relative(row.get("path").getAsString(), input).equals("Coat/broken.png")) {
+                assertTrue(row.get("error").getAsString().startsWith("not an image"), row.toString());
+                assertTrue(!row.has("classes") || row.get("classes").isJsonNull());
+            }
+        }
+        assertEquals(100, assertSameTop(expected, rows, input));
+    }
+
+    /** {@code ferry predict --model M --top-k 3 --json} on the training images, with {@code extra} options: the top by path. */
+    private static Map<String, JsonArray> ferryPredict(Path m, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("predict", "--model", m.toString(), "--top-k", "3", "--json"));
+        args.addAll(List.of(extra));
+        args.add(train.toString());
+        CliHarness.Result single = CliHarness.run(args.toArray(String[]::new));
+        assertEquals(0, single.code(), single.err());
+        Map<String, JsonArray> expected = new HashMap<>();
+        for (JsonElement e : JsonParser.parseString(single.out()).getAsJsonArray()) {
+            JsonObject o = e.getAsJsonObject();
+            if (o.has("top")) {
+                expected.put(train.relativize(Path.of(o.get("image").getAsString())).toString(), o.getAsJsonArray("top"));
+            }
+        }
+        assertEquals(100, expected.size());
+        return expected;
+    }
+
+    /**
+     * Every row without an error has {@code expected}'s classes for its path, in order, and
+     * probabilities within rel. 1e-5; returns how many rows were compared.
+     */
+    private static int assertSameTop(Map<String, JsonArray> expected, List<JsonObject> rows, Path input) {
         int compared = 0;
         for (JsonObject row : rows) {
             String rel = relative(row.get("path").getAsString(), input);
-            if (rel.equals("Coat/broken.png")) {
-                assertTrue(row.get("error").getAsString().startsWith("not an image"), row.toString());
-                assertTrue(!row.has("classes") || row.get("classes").isJsonNull());
+            if (row.has("error") && !row.get("error").isJsonNull()) {
                 continue;
             }
             JsonArray top = expected.get(rel);
@@ -124,7 +145,66 @@ class SparkCommandTest {
             }
             compared++;
         }
-        assertEquals(100, compared);
+        return compared;
+    }
+
+    /** The largest difference between two sets of top probabilities (1 where the classes differ). */
+    private static double largestDifference(Map<String, JsonArray> a, Map<String, JsonArray> b) {
+        double most = 0;
+        for (Map.Entry<String, JsonArray> e : a.entrySet()) {
+            JsonArray x = e.getValue();
+            JsonArray y = b.get(e.getKey());
+            for (int i = 0; i < x.size(); i++) {
+                JsonObject p = x.get(i).getAsJsonObject();
+                JsonObject q = y.get(i).getAsJsonObject();
+                most = Math.max(most, p.get("label").equals(q.get("label"))
+                        ? Math.abs(p.get("probability").getAsDouble() - q.get("probability").getAsDouble()) : 1);
+            }
+        }
+        return most;
+    }
+
+    @Test
+    void mirroredAndInt8JobsAreFerrysMirroredAndInt8Runs() throws IOException {
+        Path quantized = tmp.resolve("model-int8");
+        DemoFixture.copyTree(model, quantized);
+        CliHarness.Result q = CliHarness.run("quantize", "--model", quantized.toString(), "--calibration", train.toString(), "--images",
+                "32");
+        assertEquals(0, q.code(), q.err());
+        Map<String, JsonArray> plain = ferryPredict(quantized);
+        Map<String, JsonArray> expected = ferryPredict(quantized, "--tta", "--int8");
+        // Each option changes the answers, so a job that ignored either would be caught.
+        assertTrue(largestDifference(plain, ferryPredict(quantized, "--tta")) > 1e-4, "--tta changes the probabilities");
+        assertTrue(largestDifference(plain, ferryPredict(quantized, "--int8")) > 1e-4, "--int8 changes the probabilities");
+        Path out = tmp.resolve("predictions-tta-int8");
+        CliHarness.Result r = spark("predict", "--model", quantized.toString(), "--input", train.toString(), "--output",
+                out.toString(), "--format", "jsonl", "--top-k", "3", "--tta", "--int8");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(100, assertSameTop(expected, rows(out), train));
+
+        CliHarness.Result single = CliHarness.run("evaluate", "--model", quantized.toString(), "--data", train.toString(), "--json",
+                "--tta", "--int8");
+        assertEquals(0, single.code(), single.err());
+        CliHarness.Result ev = spark("evaluate", "--model", quantized.toString(), "--input", train.toString(), "--json", "--tta",
+                "--int8");
+        assertEquals(0, ev.code(), ev.err());
+        JsonObject want = JsonParser.parseString(single.out()).getAsJsonObject();
+        JsonObject got = JsonParser.parseString(ev.out()).getAsJsonObject();
+        for (String key : List.of("accuracy", "top5Accuracy", "samples", "correct", "perClass", "confusionMatrix")) {
+            assertEquals(want.get(key), got.get(key), key);
+        }
+        assertEquals(want.get("loss").getAsDouble(), got.get("loss").getAsDouble(), 1e-9 * want.get("loss").getAsDouble());
+
+        // Embeddings are one view of the float backbone: the options are not offered there.
+        CliHarness.Result embed = spark("embed", "--model", quantized.toString(), "--input", train.toString(), "--output",
+                tmp.resolve("never-embedded").toString(), "--tta");
+        assertEquals(2, embed.code(), embed.err());
+        assertTrue(embed.err().contains("Unknown option: '--tta'"), embed.err());
+        CliHarness.Result weights = spark("predict", "--weights", pretrained.toString(), "--input", train.toString(), "--output",
+                tmp.resolve("never-predicted").toString(), "--int8");
+        assertEquals(2, weights.code(), weights.err());
+        assertTrue(weights.err().contains("--int8 runs a trained model's quantized network: it needs --model DIR, not --weights"),
+                weights.err());
     }
 
     @Test

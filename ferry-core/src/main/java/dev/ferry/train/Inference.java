@@ -58,20 +58,44 @@ public final class Inference {
             int[] idx = range(start, count);
             float[] pixels = new float[count * per];
             source.load(idx, false, 0, 0, pixels);
-            // Without mirroring the loss comes from the logits (exact in double precision); with it,
-            // from the averaged probabilities, the only thing there is to score.
-            float[] logits = mirror ? null : Softmax.divide(net.forward(pixels, count, shape[1], shape[2]), temperature);
-            float[] p = mirror ? TestTime.probabilities(net, pixels, count, shape[1], shape[2], temperature, true)
-                    : Softmax.rows(logits, count);
             int[] y = new int[count];
             for (int i = 0; i < count; i++) {
-                probs[idx[i]] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
                 y[i] = source.label(idx[i]);
+            }
+            Scored scored = score(net, pixels, count, shape[1], shape[2], temperature, mirror, y);
+            float[] p = scored.probabilities();
+            for (int i = 0; i < count; i++) {
+                probs[idx[i]] = Arrays.copyOfRange(p, i * k, (i + 1) * k);
                 labels[idx[i]] = y[i];
             }
-            lossSum += mirror ? negativeLogSum(p, k, y) : Softmax.crossEntropySum(logits, count, y);
+            lossSum += scored.lossSum();
         }
         return new Evaluation(probs, labels, lossSum / n);
+    }
+
+    /**
+     * One batch's probabilities and summed loss.
+     *
+     * @param probabilities N x K, row-major
+     * @param lossSum {@code sum_i -log p[i][y_i]}
+     */
+    public record Scored(float[] probabilities, double lossSum) {}
+
+    /**
+     * Scores a batch of N preprocessed images against their labels {@code y}: the logits divided by
+     * {@code temperature}, then softmax; with {@code mirror}, each image's probabilities averaged
+     * with its mirror image's ({@link TestTime}). Without mirroring the loss comes from the logits
+     * (exact in double precision); with it, from the averaged probabilities, the only thing there
+     * is to score.
+     */
+    public static Scored score(InferenceNetwork net, float[] pixels, int n, int height, int width, double temperature,
+                               boolean mirror, int[] y) {
+        if (mirror) {
+            float[] p = TestTime.probabilities(net, pixels, n, height, width, temperature, true);
+            return new Scored(p, negativeLogSum(p, net.config().numClasses(), y));
+        }
+        float[] logits = Softmax.divide(net.forward(pixels, n, height, width), temperature);
+        return new Scored(Softmax.rows(logits, n), Softmax.crossEntropySum(logits, n, y));
     }
 
     /** The same over cached backbone features (head only). */

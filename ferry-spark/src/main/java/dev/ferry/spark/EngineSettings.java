@@ -13,8 +13,10 @@ import java.util.Map;
  *     take turns at it; each task decodes its own images meanwhile), or {@value #EXECUTOR_CORES}:
  *     as many as the executor runs tasks at once
  * @param hadoop the driver's Hadoop settings, for reading a remote network (empty for local paths)
+ * @param mirror test-time augmentation when classifying: each image's probabilities averaged with
+ *     its mirror image's, as {@code ferry predict --tta}
  */
-public record EngineSettings(NetworkSource network, int batchSize, int threads, Map<String, String> hadoop)
+public record EngineSettings(NetworkSource network, int batchSize, int threads, Map<String, String> hadoop, boolean mirror)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -34,8 +36,8 @@ public record EngineSettings(NetworkSource network, int batchSize, int threads, 
         hadoop = Map.copyOf(hadoop);
     }
 
-    /** Local paths only: no Hadoop settings carried. */
+    /** Local paths only: no Hadoop settings carried, no mirroring. */
     public EngineSettings(NetworkSource network, int batchSize, int threads) {
-        this(network, batchSize, threads, Map.of());
+        this(network, batchSize, threads, Map.of(), false);
     }
 }

@@ -111,7 +111,7 @@ final class ExecutorModels {
         PrintStream progress = System.err;
         if (source.model() != null) {
             Path dir = local(source.model(), true, s.hadoop());
-            return new Open(Networks.openModel(dir, null, threads));
+            return new Open(Networks.openModel(dir, null, threads, source.int8()));
         }
         String weights = isRemote(source.weights()) ? local(source.weights(), false, s.hadoop()).toString() : source.weights();
         return new Open(Networks.openPretrained(weights, null, threads, progress));

@@ -4,7 +4,6 @@ import dev.ferry.InputException;
 import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.eval.MetricCounts;
 import dev.ferry.model.InferenceNetwork;
-import dev.ferry.model.Softmax;
 import dev.ferry.train.Inference;
 import dev.ferry.train.Predictor;
 import dev.ferry.train.TestTime;
@@ -106,7 +105,8 @@ public final class FerrySpark {
             int crop = net.transform().outputHeight();
             return flatten(new ImageBatches(rows, net.transform(), on.batchSize(), pathColumn, contentColumn), batch -> {
                 float[] p = batch.decoded() == 0 ? new float[0] : net.exclusive(() -> Inference.requireFinite(
-                        TestTime.probabilities(open.network(), batch.pixels(), batch.decoded(), crop, crop, open.temperature(), false)));
+                        TestTime.probabilities(open.network(), batch.pixels(), batch.decoded(), crop, crop, open.temperature(),
+                                on.mirror())));
                 int classes = open.labels().size();
                 List<Row> out = new ArrayList<>(batch.items().size());
                 int next = 0;
@@ -143,8 +143,15 @@ public final class FerrySpark {
      * {@link #EMBEDDING_SCHEMA}; the label is the input's, when it has a label column.
      *
      * @param counters counted into while the rows are computed, or null
+     * @throws InputException for settings that change the network's outputs (mirroring, int8):
+     *     the features are the float backbone's, one view per image, as the feature cache's
      */
     public static Dataset<Row> embed(Dataset<Row> images, EngineSettings on, Counters counters) {
+        if (on.mirror() || on.network().int8()) {
+            throw new InputException(on.mirror() ? "--tta averages classifications; embeddings are one view's features, as ferry "
+                    + "embed computes them" : "--int8 is for classifying; embeddings are the float backbone's features, as the "
+                    + "feature cache's");
+        }
         int pathColumn = column(images, SparkImages.PATH);
         int contentColumn = column(images, SparkImages.CONTENT);
         int labelColumn = Arrays.asList(images.columns()).indexOf(SparkImages.LABEL);
@@ -242,14 +249,15 @@ public final class FerrySpark {
                     y[i] = index.get(usable.get(i).row().getString(labelColumn));
                 }
                 int n = usable.size();
-                // As Inference.evaluate: the loss from the tempered logits in double precision.
-                float[] logits = net.exclusive(() -> Softmax.divide(open.network().forward(pixels, n, crop, crop), open.temperature()));
-                float[] p = Inference.requireFinite(Softmax.rows(logits, n));
+                // Scored as Inference.evaluate scores a batch, so that the merged metrics are its own.
+                Inference.Scored scored = net.exclusive(() -> Inference.score(open.network(), pixels, n, crop, crop,
+                        open.temperature(), on.mirror(), y));
+                float[] p = Inference.requireFinite(scored.probabilities());
                 int k = known.size();
                 for (int i = 0; i < n; i++) {
                     part.counts().add(y[i], Arrays.copyOfRange(p, i * k, (i + 1) * k));
                 }
-                part.counts().addLoss(Softmax.crossEntropySum(logits, n, y), n);
+                part.counts().addLoss(scored.lossSum(), n);
             }
             return List.of(part).iterator();
         }).reduce(PartitionEvaluation::merge);

@@ -11,8 +11,9 @@ import java.io.Serializable;
  *
  * @param model a model directory, or null
  * @param weights pretrained weights, or null
+ * @param int8 the model's int8 network ({@code ferry quantize}) instead of its float one
  */
-public record NetworkSource(String model, String weights) implements Serializable {
+public record NetworkSource(String model, String weights, boolean int8) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public NetworkSource {
@@ -20,16 +21,24 @@ public record NetworkSource(String model, String weights) implements Serializabl
             throw new InputException(model == null ? "name the network: --model DIR or --weights SPEC"
                     : "--model and --weights exclude each other: give one network");
         }
+        if (int8 && model == null) {
+            throw new InputException("--int8 runs a trained model's quantized network: it needs --model DIR, not --weights");
+        }
     }
 
     /** A model directory written by training. */
     public static NetworkSource model(String dir) {
-        return new NetworkSource(dir, null);
+        return new NetworkSource(dir, null, false);
     }
 
     /** Pretrained weights: a known name or a file. */
     public static NetworkSource weights(String spec) {
-        return new NetworkSource(null, spec);
+        return new NetworkSource(null, spec, false);
+    }
+
+    /** This model's int8 network instead of its float one. */
+    public NetworkSource quantized() {
+        return new NetworkSource(model, weights, true);
     }
 
     /** The model directory or the weights, as given. */
@@ -39,6 +48,6 @@ public record NetworkSource(String model, String weights) implements Serializabl
 
     @Override
     public String toString() {
-        return model != null ? "model " + model : "weights " + weights;
+        return model != null ? "model " + model + (int8 ? " (int8)" : "") : "weights " + weights;
     }
 }

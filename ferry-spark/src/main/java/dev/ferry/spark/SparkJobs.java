@@ -59,8 +59,15 @@ public final class SparkJobs {
      * @param network what the executors run
      * @param batchSize images per forward pass
      * @param threads engine threads per executor
+     * @param mirror test-time augmentation for prediction and evaluation ({@link EngineSettings#mirror})
      */
-    public record Job(String input, String output, Format format, String glob, NetworkSource network, int batchSize, int threads) {
+    public record Job(String input, String output, Format format, String glob, NetworkSource network, int batchSize, int threads,
+                      boolean mirror) {
+        /** A job without test-time augmentation. */
+        public Job(String input, String output, Format format, String glob, NetworkSource network, int batchSize, int threads) {
+            this(input, output, format, glob, network, batchSize, threads, false);
+        }
+
         public Job {
             if (output != null && output.isBlank()) {
                 throw new InputException("--output is empty: name a folder");
@@ -199,7 +206,7 @@ public final class SparkJobs {
         if (ExecutorModels.isRemote(job.network().location())) {
             spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
         }
-        return new EngineSettings(job.network(), job.batchSize(), job.threads(), hadoop);
+        return new EngineSettings(job.network(), job.batchSize(), job.threads(), hadoop, job.mirror());
     }
 
     private static void write(Dataset<Row> rows, Job job) {

@@ -212,6 +212,16 @@ class SparkJobsTest {
         for (String key : List.of("accuracy", "samples", "correct", "classes", "perClass", "macroAvg", "weightedAvg", "confusionMatrix")) {
             assertEquals(expected.get(key), written.get(key), key);
         }
+
+        // Mirrored, as ferry evaluate --tta: its loss is the averaged probabilities', another number.
+        Evaluate.Result mirrored = Evaluate.run(new Evaluate.Options(model, images, 4, 2, false, null, true));
+        SparkJobs.Job job = job(images, null, null, NetworkSource.model(model.toString()));
+        SparkJobs.Evaluated em = spark.evaluate(new SparkJobs.Job(job.input(), null, job.format(), null, job.network(), 4, 2, true),
+                false);
+        assertTrue(Math.abs(mirrored.metrics().loss() - single.metrics().loss()) > 1e-4 * single.metrics().loss(),
+                "mirroring changes the loss");
+        assertEquals(mirrored.metrics().confusionMatrix(), em.evaluation().metrics().confusionMatrix());
+        assertEquals(mirrored.metrics().loss(), em.evaluation().metrics().loss(), 1e-6 * mirrored.metrics().loss());
     }
 
     @Test
@@ -247,6 +257,13 @@ class SparkJobsTest {
                 job(tmp.resolve("nowhere"), tmp.resolve("out-missing"), null, NetworkSource.model(model.toString())), 1));
         assertTrue(missing.getMessage().startsWith("no such input folder: "), missing.getMessage());
         assertTrue(Files.notExists(tmp.resolve("out-missing")));
+        // Embeddings are one view of the float backbone: mirroring is refused, and nothing written.
+        SparkJobs.Job mirrored = new SparkJobs.Job(images.toString(), tmp.resolve("out-mirrored").toString(), null, null,
+                NetworkSource.model(model.toString()), 4, 2, true);
+        InputException tta = assertThrows(InputException.class, () -> spark.embed(mirrored));
+        assertEquals("--tta averages classifications; embeddings are one view's features, as ferry embed computes them",
+                tta.getMessage());
+        assertTrue(Files.notExists(tmp.resolve("out-mirrored")));
     }
 
     static void copyTree(Path from, Path to) throws IOException {
