@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.MultiPart;
 import org.eclipse.jetty.http.MultiPartConfig;
 import org.eclipse.jetty.http.MultiPartFormData;
@@ -53,6 +54,12 @@ import org.eclipse.jetty.util.Fields;
 final class Routes extends Handler.Abstract {
     /** Classes per image when the client does not say ({@code ferry predict}'s default). */
     static final int DEFAULT_TOP_K = 5;
+    /**
+     * How much of a body over the size limit is read and dropped before the 413, as a multiple of
+     * the limit: enough for a client that sends a somewhat large file without asking first
+     * (Expect: 100-continue) to read its answer; bounded, so a huge upload is cut off at once.
+     */
+    static final long DISCARD_FACTOR = 4;
 
     private final ServeOptions options;
     private final Map<String, ServedModel> models;
@@ -104,8 +111,13 @@ final class Routes extends Handler.Abstract {
             // server goes on.
             answer = Answer.error(new HttpError(500, "internal error (" + describe(e) + ")"));
         }
-        if (answer.status() != 413) {
-            drain(request);
+        // What the answer left of the body is read first, so that a client still sending reads the
+        // answer rather than a reset connection: up to the size limit, or, after a body over it, up to
+        // DISCARD_FACTOR times the limit (read and dropped, never held); beyond that the connection is
+        // closed under the client instead. A client that asked first (Expect: 100-continue) has sent
+        // nothing and is told at once: reading would invite the body.
+        if (!request.getHeaders().contains(HttpHeader.EXPECT, HttpHeaderValue.CONTINUE.asString())) {
+            drain(request, answer.status() == 413 ? DISCARD_FACTOR * options.maxRequestBytes() : options.maxRequestBytes());
         }
         // Counted before the answer leaves: a client that reads the metrics right after its answer
         // finds its request in them.
@@ -458,7 +470,7 @@ final class Routes extends Handler.Abstract {
         long max = options.maxRequestBytes();
         long declared = request.getLength();
         if (declared > max) {
-            // Refused from the header: the body is never read.
+            // Refused from the header: the body is never kept (see handle).
             throw tooLarge("the request body is " + declared + " bytes, over the limit of " + max);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 64 * 1024);
@@ -483,19 +495,19 @@ final class Routes extends Handler.Abstract {
     }
 
     /**
-     * Reads what is left of a body the answer did not need (an unknown model, a wrong token, a
-     * full queue), up to the size limit, so that the client, still sending, reads the answer rather
-     * than a reset connection. Beyond the limit the connection is closed instead.
+     * Reads and drops what is left of a body the answer did not need (an unknown model, a wrong
+     * token, a full queue, a body over the limit), up to {@code budget} bytes, so that the client,
+     * still sending, reads the answer rather than a reset connection. A body announced larger than
+     * the budget is not read at all, and one that runs past it is left: the connection is closed.
      */
-    private void drain(Request request) {
-        long max = options.maxRequestBytes();
-        if (request.getLength() > max) {
+    private static void drain(Request request, long budget) {
+        if (request.getLength() > budget) {
             return;
         }
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = Request.asInputStream(request)) {
             long total = 0;
-            for (int r; total <= max && (r = in.read(buf)) >= 0; ) {
+            for (int r; total <= budget && (r = in.read(buf)) >= 0; ) {
                 total += r;
             }
         } catch (IOException | RuntimeException e) {
@@ -504,7 +516,8 @@ final class Routes extends Handler.Abstract {
     }
 
     private static HttpError tooLarge(String message) {
-        // The connection is closed after the answer, so the rest of the body is never read.
+        // The connection is closed after the answer: what is left of the body after the drain is
+        // never read.
         return new HttpError(413, message, Map.of("Connection", "close"));
     }
 
