@@ -208,6 +208,10 @@ public final class SparkCommand extends FerryCommand {
         @Option(names = "--skip-bad", description = "Leave out unreadable images (listed) instead of stopping.")
         boolean skipBad;
 
+        @Option(names = "--report", paramLabel = "DIR", description = {"Also write report.html (with its chart) into DIR on this "
+                + "machine, as ferry evaluate --report does, the worst-classified images listed by path."})
+        java.nio.file.Path report;
+
         @CommandLine.Mixin
         TtaOption tta = new TtaOption();
 
@@ -217,11 +221,15 @@ public final class SparkCommand extends FerryCommand {
         @Override
         protected int run() {
             SparkJobs.Job job = options.job(output, SparkJobs.Format.PARQUET, tta.tta, int8.int8);
+            requireFolderPath(report, "--report");
             try (SparkRunner spark = start("evaluate")) {
-                SparkJobs.Evaluated e = spark.evaluate(job, skipBad);
+                SparkJobs.Evaluated e = spark.evaluate(job, skipBad, report);
                 e.evaluation().failed().forEach(f -> err().println("ferry: warning: skipped bad image " + f.path() + ": " + f.reason()));
                 if (e.metricsFile() != null) {
                     err().println("ferry: metrics written to " + e.metricsFile());
+                }
+                if (e.report() != null) {
+                    err().println("ferry: report written to " + e.report());
                 }
                 if (json.on()) {
                     out().println(new GsonBuilder().serializeNulls().disableHtmlEscaping().create()

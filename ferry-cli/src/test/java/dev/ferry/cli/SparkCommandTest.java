@@ -246,9 +246,12 @@ class SparkCommandTest {
         CliHarness.Result single = CliHarness.run("evaluate", "--model", model.toString(), "--data", train.toString(), "--json");
         assertEquals(0, single.code(), single.err());
         Path out = tmp.resolve("evaluation");
+        Path report = tmp.resolve("evaluation-report");
         CliHarness.Result r = spark("evaluate", "--model", model.toString(), "--input", train.toString(), "--output", out.toString(),
-                "--json");
+                "--json", "--report", report.toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("ferry: report written to " + report.resolve("report.html")), r.err());
+        assertTrue(Files.readString(report.resolve("report.html")).contains("ferry evaluation report"));
         JsonObject want = JsonParser.parseString(single.out()).getAsJsonObject();
         JsonObject got = JsonParser.parseString(r.out()).getAsJsonObject();
         for (String key : List.of("accuracy", "top5Accuracy", "samples", "correct", "classes", "perClass", "macroAvg", "weightedAvg",
@@ -258,6 +261,11 @@ class SparkCommandTest {
         assertEquals(want.get("loss").getAsDouble(), got.get("loss").getAsDouble(), 1e-9 * want.get("loss").getAsDouble());
         JsonObject file = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
         assertEquals(got.get("confusionMatrix"), file.get("confusionMatrix"));
+        // A report over the model's own training report is refused before the job.
+        CliHarness.Result over = spark("evaluate", "--model", model.toString(), "--input", train.toString(), "--report",
+                model.toString());
+        assertEquals(2, over.code(), over.err());
+        assertTrue(over.err().contains("is a model directory, whose report.html is its training report"), over.err());
     }
 
     @Test

@@ -91,13 +91,7 @@ public final class Evaluate {
      * @throws InputException for an unusable model, folder or report folder
      */
     public static Result run(Options o) {
-        if (o.report() != null && Files.exists(o.report()) && !Files.isDirectory(o.report())) {
-            throw new InputException("the report folder is a file: " + o.report());
-        }
-        if (o.report() != null && Files.isRegularFile(o.report().resolve(ModelDirectory.INFO))) {
-            throw new InputException("the report folder " + o.report() + " is a model directory, whose report.html is its "
-                    + "training report; write the evaluation beside it (e.g. " + o.report().resolve("evaluation") + ")");
-        }
+        checkReportFolder(o.report());
         ModelInfo info = ModelDirectory.readInfo(o.model());
         List<Sample> samples = samples(ImageFolder.scan(o.data()), info.classes(), o.model());
         ImageValidator.Checked checked = ImageValidator.check(samples, o.threads(), o.skipBad(), done -> { });
@@ -128,6 +122,22 @@ public final class Evaluate {
             written = Reports.writeEvaluation(o.report(), info, o.data(), metrics, samples, bad, overlays);
         }
         return new Result(info, metrics, List.copyOf(bad), written);
+    }
+
+    /**
+     * Refuses a folder an evaluation report cannot go to, before any work: a file, or a model
+     * directory (whose report.html is its training report).
+     *
+     * @param report the folder, or null for no report
+     */
+    public static void checkReportFolder(Path report) {
+        if (report != null && Files.exists(report) && !Files.isDirectory(report)) {
+            throw new InputException("the report folder is a file: " + report);
+        }
+        if (report != null && Files.isRegularFile(report.resolve(ModelDirectory.INFO))) {
+            throw new InputException("the report folder " + report + " is a model directory, whose report.html is its "
+                    + "training report; write the evaluation beside it (e.g. " + report.resolve("evaluation") + ")");
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.ferry.eval.Report;
 import dev.ferry.eval.ReportWriter;
 import dev.ferry.eval.SampleResult;
 import dev.ferry.eval.Thumbnails;
+import dev.ferry.eval.WorstSamples;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -174,6 +175,39 @@ public final class Reports {
         return ReportWriter.write(b.build(), dir);
     }
 
+    /**
+     * Writes the report of an evaluation whose images are not at hand (read on a cluster, say):
+     * the summary, the metrics and the confusion matrix as {@link #writeEvaluation} writes them,
+     * and the worst-classified images listed by path instead of shown.
+     *
+     * @param model the network, in words
+     * @param data where the images were read
+     * @param worst the misclassified images among the worst, worst first, as {@link #galleryResults} gives them
+     * @param skipped one line per image left out
+     */
+    public static Path writeListedEvaluation(Path dir, String model, String data, ClassificationMetrics metrics,
+            List<WorstSamples.Sample> worst, List<String> skipped) {
+        Map<String, String> summary = new LinkedHashMap<>();
+        summary.put("model", model);
+        summary.put("data", data);
+        summary.put("images", Integer.toString(metrics.sampleCount()));
+        summary.put("accuracy", String.format(Locale.ROOT, "%.4f", metrics.accuracy()));
+        StringBuilder listed = new StringBuilder();
+        for (WorstSamples.Sample s : worst) {
+            listed.append(listed(metrics, s.key(), s.trueLabel(), s.predicted(), s.confidence()));
+        }
+        Report.Builder b = Report.builder("ferry evaluation report")
+                .summary("Evaluation", summary)
+                .metrics("Metrics", metrics)
+                .chart("Confusion matrix", "confusion_matrix.png", Charts.confusionMatrix(metrics))
+                .text("Worst-classified images (the images are not at hand)",
+                        listed.length() == 0 ? "none misclassified\n" : listed.toString());
+        if (!skipped.isEmpty()) {
+            b.text("Skipped images (unreadable, left out)", String.join("\n", skipped) + "\n");
+        }
+        return ReportWriter.write(b.build(), dir);
+    }
+
     /** The gallery's images: the worst-classified, at most {@link #GALLERY}, misclassified only. */
     public static List<SampleResult> galleryResults(ClassificationMetrics m) {
         List<SampleResult> out = new ArrayList<>();
@@ -204,10 +238,15 @@ public final class Reports {
     private static String listing(ClassificationMetrics m, List<Sample> samples) {
         StringBuilder sb = new StringBuilder();
         for (SampleResult r : galleryResults(m)) {
-            sb.append(samples.get(r.index()).path()).append(": ").append(m.className(r.trueLabel())).append(", predicted ")
-                    .append(m.className(r.predicted())).append(String.format(Locale.ROOT, " (%.3f)", r.confidence())).append('\n');
+            sb.append(listed(m, samples.get(r.index()).path().toString(), r.trueLabel(), r.predicted(), r.confidence()));
         }
         return sb.length() == 0 ? "none misclassified\n" : sb.toString();
+    }
+
+    /** One line of a listing of images: {@code path: class, predicted other (0.812)}. */
+    private static String listed(ClassificationMetrics m, String path, int trueLabel, int predicted, double confidence) {
+        return path + ": " + m.className(trueLabel) + ", predicted " + m.className(predicted)
+                + String.format(Locale.ROOT, " (%.3f)", confidence) + "\n";
     }
 
     private static List<GalleryItem> gallery(ClassificationMetrics m, List<Sample> samples, List<byte[]> overlays) {

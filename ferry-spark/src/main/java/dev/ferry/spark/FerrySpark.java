@@ -3,11 +3,13 @@ package dev.ferry.spark;
 import dev.ferry.InputException;
 import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.eval.MetricCounts;
+import dev.ferry.eval.WorstSamples;
 import dev.ferry.model.InferenceNetwork;
 import dev.ferry.train.Inference;
 import dev.ferry.train.Predictor;
 import dev.ferry.train.TestTime;
 import dev.ferry.workflow.Networks;
+import dev.ferry.workflow.Reports;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -224,7 +226,8 @@ public final class FerrySpark {
                 throw new IllegalStateException("the executor's network has classes " + open.labels() + ", the driver's " + known);
             }
             int crop = net.transform().outputHeight();
-            PartitionEvaluation part = new PartitionEvaluation(new MetricCounts(known.size()), new ArrayList<>());
+            PartitionEvaluation part = new PartitionEvaluation(new MetricCounts(known.size()), new ArrayList<>(),
+                    new WorstSamples(Reports.GALLERY));
             ImageBatches batches = new ImageBatches(rows, net.transform(), on.batchSize(), pathColumn, contentColumn);
             while (batches.hasNext()) {
                 ImageBatches.Batch batch = batches.next();
@@ -255,7 +258,9 @@ public final class FerrySpark {
                 float[] p = Inference.requireFinite(scored.probabilities());
                 int k = known.size();
                 for (int i = 0; i < n; i++) {
-                    part.counts().add(y[i], Arrays.copyOfRange(p, i * k, (i + 1) * k));
+                    float[] row = Arrays.copyOfRange(p, i * k, (i + 1) * k);
+                    part.counts().add(y[i], row);
+                    part.worst().add(usable.get(i).path(), y[i], row);
                 }
                 part.counts().addLoss(scored.lossSum(), n);
             }
@@ -267,15 +272,18 @@ public final class FerrySpark {
         }
         failed.sort(java.util.Comparator.comparing(SparkEvaluation.Failed::path));
         ClassificationMetrics metrics = total.counts().samples() == 0 ? null : total.counts().metrics(known);
-        return new SparkEvaluation(metrics, List.copyOf(failed));
+        return new SparkEvaluation(metrics, List.copyOf(failed), total.worst().worst());
     }
 
-    /** One partition's counts and failures; merged pairwise on the way to the driver. */
-    record PartitionEvaluation(MetricCounts counts, List<String[]> errors) implements Serializable {
+    /**
+     * One partition's counts, failures and worst-classified images (as many as a report's
+     * gallery shows); merged pairwise on the way to the driver.
+     */
+    record PartitionEvaluation(MetricCounts counts, List<String[]> errors, WorstSamples worst) implements Serializable {
         PartitionEvaluation merge(PartitionEvaluation other) {
             List<String[]> all = new ArrayList<>(errors);
             all.addAll(other.errors);
-            return new PartitionEvaluation(counts.merge(other.counts), all);
+            return new PartitionEvaluation(counts.merge(other.counts), all, worst.merge(other.worst));
         }
     }
 

@@ -11,6 +11,8 @@ import dev.ferry.model.ResNetConfig;
 import dev.ferry.platform.BuildInfo;
 import dev.ferry.weights.WeightsInventory;
 import dev.ferry.workflow.Embed;
+import dev.ferry.workflow.Evaluate;
+import dev.ferry.workflow.Reports;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,10 +104,11 @@ public final class SparkJobs {
      *
      * @param evaluation the metrics and the images left out
      * @param metricsFile the metrics written, or null without an output folder
+     * @param report the report.html written, or null without a report folder
      * @param seconds wall time
      * @param images images read
      */
-    public record Evaluated(SparkEvaluation evaluation, String metricsFile, double seconds, long images) {}
+    public record Evaluated(SparkEvaluation evaluation, String metricsFile, java.nio.file.Path report, double seconds, long images) {}
 
     /** Top-k classes of every image. */
     public static Written predict(SparkSession spark, Job job, int topK) {
@@ -156,19 +159,23 @@ public final class SparkJobs {
      * evaluate}), written as {@link #METRICS} into {@code job.output()} when it is given.
      *
      * @param skipBad evaluate the usable images when some cannot be read, instead of refusing
+     * @param report a folder on this machine for report.html and its chart (as {@code ferry
+     *     evaluate --report}, with the worst-classified images listed by path), or null
      * @throws InputException when images cannot be read and {@code skipBad} is off, listing how many
      */
-    public static Evaluated evaluate(SparkSession spark, Job job, boolean skipBad) {
+    public static Evaluated evaluate(SparkSession spark, Job job, boolean skipBad, java.nio.file.Path report) {
         if (job.network().model() == null) {
             throw new InputException("evaluation needs a trained model (--model DIR), not pretrained weights");
         }
+        Evaluate.checkReportFolder(report);
         EngineSettings on = settings(spark, job);
         boolean writeOutput = job.output() != null;
         if (writeOutput) {
             requireNewOutput(spark, job.output());
         }
         // The driver's copy of the network: checked before any task, and its labels are the model's classes.
-        List<String> classes = ExecutorModels.get(on).labels();
+        ExecutorModels.Open driverCopy = ExecutorModels.get(on);
+        List<String> classes = driverCopy.labels();
         Dataset<Row> images = SparkImages.read(spark, job.input(), job.glob());
         long t = System.nanoTime();
         SparkEvaluation ev = FerrySpark.evaluate(images, on, classes);
@@ -187,7 +194,13 @@ public final class SparkJobs {
             writeText(spark, out, pretty(metricsJson(ev, job)));
             file = out.toString();
         }
-        return new Evaluated(ev, file, seconds, ev.metrics().sampleCount() + ev.failed().size());
+        java.nio.file.Path html = null;
+        if (report != null) {
+            List<String> skipped = ev.failed().stream().map(f -> f.path() + ": " + f.reason()).toList();
+            html = Reports.writeListedEvaluation(report, driverCopy.network().description() + (job.mirror() ? ", mirrored" : ""),
+                    SparkImages.qualifiedFolder(spark, job.input()), ev.metrics(), ev.gallery(), skipped);
+        }
+        return new Evaluated(ev, file, html, seconds, ev.metrics().sampleCount() + ev.failed().size());
     }
 
     /** The evaluation as {@code ferry evaluate --json} writes it, with the Spark paths. */

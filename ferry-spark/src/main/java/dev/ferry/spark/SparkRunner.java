@@ -90,9 +90,14 @@ public final class SparkRunner implements AutoCloseable {
         return SparkJobs.embed(spark, job);
     }
 
-    /** {@link SparkJobs#evaluate} on this session. */
+    /** {@link SparkJobs#evaluate} on this session, without a report. */
     public SparkJobs.Evaluated evaluate(SparkJobs.Job job, boolean skipBad) {
-        return SparkJobs.evaluate(spark, job, skipBad);
+        return SparkJobs.evaluate(spark, job, skipBad, null);
+    }
+
+    /** {@link SparkJobs#evaluate} on this session, with a report in a local folder (or none, for null). */
+    public SparkJobs.Evaluated evaluate(SparkJobs.Job job, boolean skipBad, java.nio.file.Path report) {
+        return SparkJobs.evaluate(spark, job, skipBad, report);
     }
 
     /** {@link FeatureParquet#read} on this session. */

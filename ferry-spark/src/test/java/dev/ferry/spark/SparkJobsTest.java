@@ -197,8 +197,9 @@ class SparkJobsTest {
     void evaluationEqualsFerryEvaluate() throws IOException {
         Evaluate.Result single = Evaluate.run(new Evaluate.Options(model, images, 4, 2, false, null));
         Path out = tmp.resolve("evaluation");
+        Path report = tmp.resolve("evaluation-report");
         SparkJobs.Evaluated e = spark.evaluate(job(images, out, SparkJobs.Format.PARQUET, NetworkSource.model(model.toString())),
-                false);
+                false, report);
         ClassificationMetrics m = e.evaluation().metrics();
         assertEquals(3 * PER_CLASS, m.sampleCount());
         assertEquals(single.metrics().confusionMatrix(), m.confusionMatrix());
@@ -212,6 +213,29 @@ class SparkJobsTest {
         for (String key : List.of("accuracy", "samples", "correct", "classes", "perClass", "macroAvg", "weightedAvg", "confusionMatrix")) {
             assertEquals(expected.get(key), written.get(key), key);
         }
+        // The worst-classified images, merged from 12 partitions, are the single pass's worst.
+        List<dev.ferry.data.Sample> samples = Evaluate.samples(dev.ferry.data.ImageFolder.scan(images), single.info().classes(), model);
+        List<dev.ferry.eval.SampleResult> singleWorst = single.metrics().worst(dev.ferry.workflow.Reports.GALLERY);
+        assertEquals(dev.ferry.workflow.Reports.GALLERY, e.evaluation().worst().size());
+        for (int i = 0; i < singleWorst.size(); i++) {
+            dev.ferry.eval.SampleResult a = singleWorst.get(i);
+            dev.ferry.eval.WorstSamples.Sample b = e.evaluation().worst().get(i);
+            assertEquals(relative(images, samples.get(a.index()).path()), relativeUri(b.key(), images), "worst #" + i);
+            assertEquals(a.trueLabel(), b.trueLabel());
+            assertEquals(a.predicted(), b.predicted());
+            assertEquals(a.trueProbability(), b.trueProbability(), 1e-6);
+        }
+        // Its report: the metrics, the chart, and those of them that are wrong listed by path.
+        assertEquals(report.resolve("report.html"), e.report());
+        String html = Files.readString(e.report());
+        assertTrue(html.contains("Worst-classified images (the images are not at hand)"), html);
+        assertTrue(Files.isRegularFile(report.resolve("confusion_matrix.png")));
+        List<dev.ferry.eval.WorstSamples.Sample> gallery = e.evaluation().gallery();
+        assertEquals(dev.ferry.workflow.Reports.galleryResults(single.metrics()).size(), gallery.size());
+        for (dev.ferry.eval.WorstSamples.Sample s : gallery) {
+            assertTrue(html.contains(s.key() + ": "), s.key());
+        }
+        assertEquals(gallery.isEmpty(), html.contains("none misclassified"));
 
         // Mirrored, as ferry evaluate --tta: its loss is the averaged probabilities', another number.
         Evaluate.Result mirrored = Evaluate.run(new Evaluate.Options(model, images, 4, 2, false, null, true));
