@@ -67,8 +67,12 @@ public final class SparkCommand extends FerryCommand {
         int batchSize;
 
         @Option(names = "--inference-threads", paramLabel = "N",
-                description = "Engine threads per executor, shared by its tasks (default: the executor's task slots: spark.executor.cores, N of local[N]).")
+                description = "Threads per inference engine (default: the executor's task slots, spark.executor.cores or N of local[N], divided among its engines).")
         Integer threads;
+
+        @Option(names = "--engines", paramLabel = "N|slots", description = {"Inference engines per executor, each used by one task at a "
+                + "time (default: 1, shared by the executor's tasks; slots: one per task slot)."})
+        String engines;
 
         /**
          * @param mirror {@code --tta}
@@ -83,6 +87,7 @@ public final class SparkCommand extends FerryCommand {
             if (threads != null && threads < 1) {
                 throw new InputException("--inference-threads must be at least 1, got " + threads);
             }
+            int engineCount = engineCount(engines);
             if ((model == null) == (weights == null)) {
                 throw new InputException(model == null ? "name the network: --model DIR or --weights SPEC"
                         : "--model and --weights exclude each other: give one network");
@@ -93,7 +98,26 @@ public final class SparkCommand extends FerryCommand {
             }
             // Unset: resolved on each executor, to its own number of task slots.
             int engineThreads = threads != null ? threads : dev.ferry.spark.EngineSettings.EXECUTOR_CORES;
-            return new SparkJobs.Job(input, output, format, glob, network, batchSize, engineThreads, mirror);
+            return new SparkJobs.Job(input, output, format, glob, network, batchSize, engineThreads, mirror, engineCount);
+        }
+
+        /** {@code --engines}: a count, or {@code slots} for one per task slot. */
+        private static int engineCount(String text) {
+            if (text == null) {
+                return 1;
+            }
+            if (text.strip().equalsIgnoreCase("slots")) {
+                return dev.ferry.spark.EngineSettings.EXECUTOR_CORES;
+            }
+            try {
+                int n = Integer.parseInt(text.strip());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new InputException("--engines takes a count of at least 1 or 'slots', got '" + text + "'");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.ferry.spark;
 import dev.ferry.FerryException;
 import dev.ferry.InputException;
 import dev.ferry.data.EvalTransform;
+import dev.ferry.model.InferenceNetwork;
 import dev.ferry.workflow.Networks;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,46 +11,50 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 
 /**
- * The networks open in this JVM, one per {@link NetworkSource} and thread count, shared by every
- * task the JVM runs.
+ * The networks open in this JVM, one per {@link NetworkSource}, thread count and engine count,
+ * shared by every task the JVM runs.
  *
  * <p>Deliberately static, against ferry's rule of no static mutable state: Spark gives a task no
  * other handle on its executor, and the point is to read and fold a network once per executor
  * instead of once per task (or per partition, which is per task). The map only grows by opening a
- * network and only shrinks by {@link #closeAll}; a network's engine is not for concurrent use, so
- * each comes with a lock that tasks hold for a forward pass.
+ * network and only shrinks by {@link #closeAll}; an engine is not for concurrent use, so a task
+ * takes a free one for each forward pass and hands it back after.
  */
 final class ExecutorModels {
     private ExecutorModels() {}
 
-    private record Key(NetworkSource source, int threads) {}
+    private record Key(NetworkSource source, int threads, int engines) {}
 
     private static final ConcurrentHashMap<Key, Open> OPEN = new ConcurrentHashMap<>();
 
-    /** A network open on this executor, with its lock. */
+    /** A network open on this executor: one or more engines of it, each used by one task at a time. */
     static final class Open {
-        private final Networks.Open network;
+        private final List<Networks.Open> engines;
+        private final BlockingQueue<Networks.Open> free;
         private final EvalTransform transform;
-        private final ReentrantLock lock = new ReentrantLock();
 
-        Open(Networks.Open network) {
-            this.network = network;
-            this.transform = new EvalTransform(network.preset());
+        Open(List<Networks.Open> engines) {
+            this.engines = List.copyOf(engines);
+            this.free = new ArrayBlockingQueue<>(engines.size(), false, engines);
+            this.transform = new EvalTransform(network().preset());
         }
 
+        /** The network's description, labels, preset and temperature (every engine's the same). */
         Networks.Open network() {
-            return network;
+            return engines.get(0);
         }
 
         EvalTransform transform() {
@@ -57,24 +62,40 @@ final class ExecutorModels {
         }
 
         List<String> labels() {
-            return network.labels();
+            return network().labels();
         }
 
-        /** Runs {@code pass} holding the network: one forward pass at a time. */
-        <T> T exclusive(Supplier<T> pass) {
-            lock.lock();
+        /** Runs {@code pass} on an engine no other task holds meanwhile, waiting for one if all are busy. */
+        <T> T exclusive(Function<InferenceNetwork, T> pass) {
+            Networks.Open engine;
             try {
-                return pass.get();
-            } finally {
-                lock.unlock();
+                engine = free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FerryException("interrupted waiting for an inference engine", e);
             }
+            try {
+                return pass.apply(engine.network());
+            } finally {
+                free.add(engine);
+            }
+        }
+
+        int engineCount() {
+            return engines.size();
+        }
+
+        void close() {
+            engines.forEach(Networks.Open::close);
         }
     }
 
     /** The network of {@code settings}, opened on first use in this JVM. */
     static Open get(EngineSettings settings) {
-        int threads = settings.threads() == EngineSettings.EXECUTOR_CORES ? executorCores() : settings.threads();
-        return OPEN.computeIfAbsent(new Key(settings.network(), threads), k -> open(settings, threads));
+        int slots = executorCores();
+        int engines = settings.engines() == EngineSettings.EXECUTOR_CORES ? slots : settings.engines();
+        int threads = settings.threads() == EngineSettings.EXECUTOR_CORES ? Math.max(1, slots / engines) : settings.threads();
+        return OPEN.computeIfAbsent(new Key(settings.network(), threads, engines), k -> open(settings, threads, engines));
     }
 
     /**
@@ -101,20 +122,29 @@ final class ExecutorModels {
         for (Key k : List.copyOf(OPEN.keySet())) {
             Open o = OPEN.remove(k);
             if (o != null) {
-                o.network.close();
+                o.close();
             }
         }
     }
 
-    private static Open open(EngineSettings s, int threads) {
+    private static Open open(EngineSettings s, int threads, int engines) {
         NetworkSource source = s.network();
         PrintStream progress = System.err;
-        if (source.model() != null) {
-            Path dir = local(source.model(), true, s.hadoop());
-            return new Open(Networks.openModel(dir, null, threads, source.int8()));
+        // Copied to this machine once, however many engines read it.
+        Path dir = source.model() != null ? local(source.model(), true, s.hadoop()) : null;
+        String weights = dir != null ? null
+                : isRemote(source.weights()) ? local(source.weights(), false, s.hadoop()).toString() : source.weights();
+        List<Networks.Open> opened = new ArrayList<>();
+        try {
+            for (int i = 0; i < engines; i++) {
+                opened.add(dir != null ? Networks.openModel(dir, null, threads, source.int8())
+                        : Networks.openPretrained(weights, null, threads, progress));
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(Networks.Open::close);
+            throw e;
         }
-        String weights = isRemote(source.weights()) ? local(source.weights(), false, s.hadoop()).toString() : source.weights();
-        return new Open(Networks.openPretrained(weights, null, threads, progress));
+        return new Open(opened);
     }
 
     /** Whether {@code location} names a file system other than the local one. */

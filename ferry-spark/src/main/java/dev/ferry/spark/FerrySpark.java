@@ -4,7 +4,6 @@ import dev.ferry.InputException;
 import dev.ferry.eval.ClassificationMetrics;
 import dev.ferry.eval.MetricCounts;
 import dev.ferry.eval.WorstSamples;
-import dev.ferry.model.InferenceNetwork;
 import dev.ferry.train.Inference;
 import dev.ferry.train.Predictor;
 import dev.ferry.train.TestTime;
@@ -106,8 +105,8 @@ public final class FerrySpark {
             int k = Math.min(topK, open.labels().size());
             int crop = net.transform().outputHeight();
             return flatten(new ImageBatches(rows, net.transform(), on.batchSize(), pathColumn, contentColumn), batch -> {
-                float[] p = batch.decoded() == 0 ? new float[0] : net.exclusive(() -> Inference.requireFinite(
-                        TestTime.probabilities(open.network(), batch.pixels(), batch.decoded(), crop, crop, open.temperature(),
+                float[] p = batch.decoded() == 0 ? new float[0] : net.exclusive(engine -> Inference.requireFinite(
+                        TestTime.probabilities(engine, batch.pixels(), batch.decoded(), crop, crop, open.temperature(),
                                 on.mirror())));
                 int classes = open.labels().size();
                 List<Row> out = new ArrayList<>(batch.items().size());
@@ -159,12 +158,11 @@ public final class FerrySpark {
         int labelColumn = Arrays.asList(images.columns()).indexOf(SparkImages.LABEL);
         MapPartitionsFunction<Row, Row> f = rows -> {
             ExecutorModels.Open net = ExecutorModels.get(on);
-            InferenceNetwork engine = net.network().network();
-            int dim = engine.config().featureDim();
+            int dim = net.network().network().config().featureDim();
             int crop = net.transform().outputHeight();
             return flatten(new ImageBatches(rows, net.transform(), on.batchSize(), pathColumn, contentColumn), batch -> {
                 float[] features = batch.decoded() == 0 ? new float[0]
-                        : net.exclusive(() -> engine.forwardFeatures(batch.pixels(), batch.decoded(), crop, crop));
+                        : net.exclusive(engine -> engine.forwardFeatures(batch.pixels(), batch.decoded(), crop, crop));
                 List<Row> out = new ArrayList<>(batch.items().size());
                 int next = 0;
                 int failed = 0;
@@ -253,7 +251,7 @@ public final class FerrySpark {
                 }
                 int n = usable.size();
                 // Scored as Inference.evaluate scores a batch, so that the merged metrics are its own.
-                Inference.Scored scored = net.exclusive(() -> Inference.score(open.network(), pixels, n, crop, crop,
+                Inference.Scored scored = net.exclusive(engine -> Inference.score(engine, pixels, n, crop, crop,
                         open.temperature(), on.mirror(), y));
                 float[] p = Inference.requireFinite(scored.probabilities());
                 int k = known.size();

@@ -62,12 +62,13 @@ public final class SparkJobs {
      * @param batchSize images per forward pass
      * @param threads engine threads per executor
      * @param mirror test-time augmentation for prediction and evaluation ({@link EngineSettings#mirror})
+     * @param engines inference engines per executor ({@link EngineSettings#engines})
      */
     public record Job(String input, String output, Format format, String glob, NetworkSource network, int batchSize, int threads,
-                      boolean mirror) {
-        /** A job without test-time augmentation. */
+                      boolean mirror, int engines) {
+        /** A job without test-time augmentation, on one engine per executor. */
         public Job(String input, String output, Format format, String glob, NetworkSource network, int batchSize, int threads) {
-            this(input, output, format, glob, network, batchSize, threads, false);
+            this(input, output, format, glob, network, batchSize, threads, false, 1);
         }
 
         public Job {
@@ -219,7 +220,7 @@ public final class SparkJobs {
         if (ExecutorModels.isRemote(job.network().location())) {
             spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
         }
-        return new EngineSettings(job.network(), job.batchSize(), job.threads(), hadoop, job.mirror());
+        return new EngineSettings(job.network(), job.batchSize(), job.threads(), hadoop, job.mirror(), job.engines());
     }
 
     private static void write(Dataset<Row> rows, Job job) {

@@ -120,7 +120,14 @@ class SparkJobsTest {
 
         for (SparkJobs.Format format : SparkJobs.Format.values()) {
             Path out = tmp.resolve("predictions-" + format);
-            SparkJobs.Written w = spark.predict(job(withBad, out, format, NetworkSource.model(model.toString())), 3);
+            // Parquet from one engine shared by both task slots, JSON Lines from an engine per slot.
+            SparkJobs.Job plain = job(withBad, out, format, NetworkSource.model(model.toString()));
+            int engines = format == SparkJobs.Format.PARQUET ? 1 : EngineSettings.EXECUTOR_CORES;
+            SparkJobs.Job job = new SparkJobs.Job(plain.input(), plain.output(), format, null, plain.network(), 4,
+                    EngineSettings.EXECUTOR_CORES, false, engines);
+            SparkJobs.Written w = spark.predict(job, 3);
+            assertEquals(format == SparkJobs.Format.PARQUET ? 1 : 2, ExecutorModels.get(new EngineSettings(job.network(), 4,
+                    EngineSettings.EXECUTOR_CORES, Map.of(), false, engines)).engineCount());
             assertEquals(3 * PER_CLASS + 2, w.images());
             assertEquals(2, w.errors());
             List<Row> rows = SparkJobs.readOutput(spark.session(), out.toString(), format).collectAsList();
@@ -240,7 +247,7 @@ class SparkJobsTest {
         // Mirrored, as ferry evaluate --tta: its loss is the averaged probabilities', another number.
         Evaluate.Result mirrored = Evaluate.run(new Evaluate.Options(model, images, 4, 2, false, null, true));
         SparkJobs.Job job = job(images, null, null, NetworkSource.model(model.toString()));
-        SparkJobs.Evaluated em = spark.evaluate(new SparkJobs.Job(job.input(), null, job.format(), null, job.network(), 4, 2, true),
+        SparkJobs.Evaluated em = spark.evaluate(new SparkJobs.Job(job.input(), null, job.format(), null, job.network(), 4, 2, true, 1),
                 false);
         assertTrue(Math.abs(mirrored.metrics().loss() - single.metrics().loss()) > 1e-4 * single.metrics().loss(),
                 "mirroring changes the loss");
@@ -283,7 +290,7 @@ class SparkJobsTest {
         assertTrue(Files.notExists(tmp.resolve("out-missing")));
         // Embeddings are one view of the float backbone: mirroring is refused, and nothing written.
         SparkJobs.Job mirrored = new SparkJobs.Job(images.toString(), tmp.resolve("out-mirrored").toString(), null, null,
-                NetworkSource.model(model.toString()), 4, 2, true);
+                NetworkSource.model(model.toString()), 4, 2, true, 1);
         InputException tta = assertThrows(InputException.class, () -> spark.embed(mirrored));
         assertEquals("--tta averages classifications; embeddings are one view's features, as ferry embed computes them",
                 tta.getMessage());
