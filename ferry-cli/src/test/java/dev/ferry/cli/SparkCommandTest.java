@@ -205,6 +205,12 @@ class SparkCommandTest {
         assertEquals(2, weights.code(), weights.err());
         assertTrue(weights.err().contains("--int8 runs a trained model's quantized network: it needs --model DIR, not --weights"),
                 weights.err());
+        for (String engines : List.of("0", "none")) {
+            CliHarness.Result bad = spark("predict", "--model", model.toString(), "--input", train.toString(), "--output",
+                    tmp.resolve("never-predicted").toString(), "--engines", engines);
+            assertEquals(2, bad.code(), bad.err());
+            assertTrue(bad.err().contains("--engines takes a count of at least 1 or 'slots', got '" + engines + "'"), bad.err());
+        }
     }
 
     @Test
