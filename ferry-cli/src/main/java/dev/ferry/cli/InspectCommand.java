@@ -71,8 +71,8 @@ public final class InspectCommand extends FerryCommand {
             description = "Folder for inspect.json, report.html and the map (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--json", description = "Print the results as one JSON object on stdout.")
-    boolean json;
+    @CommandLine.Mixin
+    JsonOption json = new JsonOption();
 
     @Override
     protected int run() {
@@ -97,7 +97,7 @@ public final class InspectCommand extends FerryCommand {
         AtomicFiles.writeString(out.resolve(DATA), jsonText + "\n");
         Path page = ReportWriter.write(InspectReport.report(r), out);
         err().println("ferry: wrote " + out.resolve(DATA) + " and " + page);
-        if (json) {
+        if (json.on()) {
             stdout.println(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(o));
         } else {
             stdout.print(InspectReport.text(r));

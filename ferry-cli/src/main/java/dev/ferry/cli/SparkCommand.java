@@ -121,6 +121,15 @@ public final class SparkCommand extends FerryCommand {
         }
     }
 
+    /** Where and how the jobs that write one row per image write them. */
+    static final class RowOutput {
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to write (must not exist).")
+        String output;
+
+        @Option(names = "--format", defaultValue = "parquet", description = "parquet or jsonl (default: ${DEFAULT-VALUE}).")
+        SparkJobs.Format format;
+    }
+
     /** What the three jobs share: the options, Spark's presence, the session. */
     abstract static class Job extends FerryCommand {
         @CommandLine.Mixin
@@ -180,11 +189,8 @@ public final class SparkCommand extends FerryCommand {
     @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Top-k classes of every image: path, classes, probabilities, error (null unless the image could not be read).")
     static final class PredictJob extends Job {
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to write (must not exist).")
-        String output;
-
-        @Option(names = "--format", defaultValue = "parquet", description = "parquet or jsonl (default: ${DEFAULT-VALUE}).")
-        SparkJobs.Format format;
+        @CommandLine.Mixin
+        RowOutput rows = new RowOutput();
 
         @Option(names = "--top-k", defaultValue = "5", description = "Classes per image (default: ${DEFAULT-VALUE}).")
         int topK;
@@ -197,7 +203,7 @@ public final class SparkCommand extends FerryCommand {
 
         @Override
         protected int run() {
-            SparkJobs.Job job = options.job(output, format, tta.tta, int8.int8);
+            SparkJobs.Job job = options.job(rows.output, rows.format, tta.tta, int8.int8);
             try (SparkRunner spark = start("predict")) {
                 return written(spark.predict(job, topK), "predictions", spark);
             }
@@ -208,15 +214,12 @@ public final class SparkCommand extends FerryCommand {
             description = {"The backbone's feature vector of every image: path, label (its class folder), features, error.",
                 "ferry train --features DIR trains a head from them."})
     static final class EmbedJob extends Job {
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to write (must not exist).")
-        String output;
-
-        @Option(names = "--format", defaultValue = "parquet", description = "parquet or jsonl (default: ${DEFAULT-VALUE}).")
-        SparkJobs.Format format;
+        @CommandLine.Mixin
+        RowOutput rows = new RowOutput();
 
         @Override
         protected int run() {
-            SparkJobs.Job job = options.job(output, format, false, false);
+            SparkJobs.Job job = options.job(rows.output, rows.format, false, false);
             try (SparkRunner spark = start("embed")) {
                 return written(spark.embed(job), "embeddings", spark);
             }
@@ -245,7 +248,8 @@ public final class SparkCommand extends FerryCommand {
         @Override
         protected int run() {
             SparkJobs.Job job = options.job(output, SparkJobs.Format.PARQUET, tta.tta, int8.int8);
-            requireFolderPath(report, "--report");
+            // Before the session starts, so that a refusal costs no Spark start.
+            dev.ferry.workflow.Evaluate.checkReportFolder(report);
             try (SparkRunner spark = start("evaluate")) {
                 SparkJobs.Evaluated e = spark.evaluate(job, skipBad, report);
                 e.evaluation().failed().forEach(f -> err().println("ferry: warning: skipped bad image " + f.path() + ": " + f.reason()));

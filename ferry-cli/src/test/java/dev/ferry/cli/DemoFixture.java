@@ -39,18 +39,4 @@ final class DemoFixture {
         }
         return dir;
     }
-
-    /** Copies the folder {@code from} and everything under it to {@code to}. */
-    static void copyTree(Path from, Path to) throws IOException {
-        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
 }

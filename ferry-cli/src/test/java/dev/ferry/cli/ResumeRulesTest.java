@@ -1,6 +1,5 @@
 package dev.ferry.cli;
 
-import dev.ferry.train.TinyTask;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.ferry.TestFiles;
 import dev.ferry.train.ModelDirectory;
+import dev.ferry.train.TinyTask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,9 +83,9 @@ class ResumeRulesTest {
         Path dir = copyOfFinished("classes");
         Path data = Files.createDirectories(tmp.resolve("four-classes"));
         for (String c : TinyTask.CLASSES) {
-            copyTree(task.data().resolve(c), data.resolve(c));
+            TestFiles.copyTree(task.data().resolve(c), data.resolve(c));
         }
-        copyTree(task.data().resolve("checker"), data.resolve("diagonal"));
+        TestFiles.copyTree(task.data().resolve("checker"), data.resolve("diagonal"));
         CliHarness.Result r = CliHarness.run("train", "--out", dir.toString(), "--resume", "--epochs", "3",
                 "--data", data.toString());
         assertEquals(2, r.code(), r.err());
@@ -263,15 +264,6 @@ class ResumeRulesTest {
             return ModelDirectory.readRecorded(out).state().completedEpochs();
         } catch (RuntimeException e) {
             return 0; // being replaced
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
         }
     }
 }

@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.ferry.TestFiles;
 import dev.ferry.data.Npy;
 import dev.ferry.data.EmbeddingIndex;
 import dev.ferry.train.ModelDirectory;
@@ -79,7 +80,7 @@ class SparkCommandTest {
     @Test
     void predictWritesFerryPredictsProbabilitiesAndAnErrorRowForABrokenFile() throws IOException {
         Path input = tmp.resolve("with-broken");
-        DemoFixture.copyTree(train, input);
+        TestFiles.copyTree(train, input);
         Files.writeString(input.resolve("Coat/broken.png"), "not a png");
 
         // ferry predict reports the broken file and exits 1: the reference is the folder without it.
@@ -167,7 +168,7 @@ class SparkCommandTest {
     @Test
     void mirroredAndInt8JobsAreFerrysMirroredAndInt8Runs() throws IOException {
         Path quantized = tmp.resolve("model-int8");
-        DemoFixture.copyTree(model, quantized);
+        TestFiles.copyTree(model, quantized);
         CliHarness.Result q = CliHarness.run("quantize", "--model", quantized.toString(), "--calibration", train.toString(), "--images",
                 "32");
         assertEquals(0, q.code(), q.err());
@@ -302,7 +303,7 @@ class SparkCommandTest {
 
         // A row whose image could not be read: refused, or left out and named with --skip-bad.
         Path withBroken = tmp.resolve("embed-broken");
-        DemoFixture.copyTree(train, withBroken);
+        TestFiles.copyTree(train, withBroken);
         Files.writeString(withBroken.resolve("Dress/broken.png"), "no");
         Path embBroken = tmp.resolve("spark-embeddings-broken");
         assertEquals(0, spark("embed", "--weights", pretrained.toString(), "--input", withBroken.toString(), "--output",

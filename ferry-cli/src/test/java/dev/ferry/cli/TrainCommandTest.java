@@ -1,6 +1,5 @@
 package dev.ferry.cli;
 
-import dev.ferry.train.TinyTask;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.ferry.TestFiles;
 import dev.ferry.model.Architecture;
 import dev.ferry.eval.EpochRecord;
 import dev.ferry.train.ModelDirectory;
 import dev.ferry.train.PresetOverride;
 import dev.ferry.train.Strategy;
+import dev.ferry.train.TinyTask;
 import dev.ferry.train.TrainConfig;
 import dev.ferry.train.TrainListener;
 import dev.ferry.workflow.TrainingRun;
@@ -252,7 +253,7 @@ class TrainCommandTest {
         // labels must be mapped by name for the confusion matrix rows to match the full evaluation.
         Path subset = tmp.resolve("subset");
         for (String c : List.of("checker", "vertical")) {
-            DemoFixture.copyTree(data.resolve(c), subset.resolve(c));
+            TestFiles.copyTree(data.resolve(c), subset.resolve(c));
         }
         CliHarness.Result all = CliHarness.run("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         CliHarness.Result part = CliHarness.run("evaluate", "--model", model.toString(), "--data", subset.toString(), "--json");
@@ -264,8 +265,8 @@ class TrainCommandTest {
         assertEquals("[0,0,0]", partMatrix.get(1).toString(), "no 'horizontal' images: no support");
 
         Path unknown = tmp.resolve("unknown-class");
-        DemoFixture.copyTree(data.resolve("checker"), unknown.resolve("checker"));
-        DemoFixture.copyTree(data.resolve("vertical"), unknown.resolve("diagonal"));
+        TestFiles.copyTree(data.resolve("checker"), unknown.resolve("checker"));
+        TestFiles.copyTree(data.resolve("vertical"), unknown.resolve("diagonal"));
         CliHarness.Result bad = CliHarness.run("evaluate", "--model", model.toString(), "--data", unknown.toString());
         assertEquals(2, bad.code());
         assertEquals(1, bad.err().lines().count(), bad.err());
@@ -276,7 +277,7 @@ class TrainCommandTest {
     void evaluateStopsOnBadImagesUnlessSkipBad() throws IOException {
         Path model = finishedRun();
         Path withBad = tmp.resolve("with-bad");
-        DemoFixture.copyTree(data, withBad);
+        TestFiles.copyTree(data, withBad);
         Files.writeString(withBad.resolve("checker/broken.png"), "not a png");
         Files.write(withBad.resolve("vertical/empty.jpg"), new byte[0]);
 
@@ -330,7 +331,7 @@ class TrainCommandTest {
     void badInputIsExitCode2AndWritesNothing() throws IOException {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Path oneClass = tmp.resolve("one-class");
-        DemoFixture.copyTree(data.resolve("checker"), oneClass.resolve("checker"));
+        TestFiles.copyTree(data.resolve("checker"), oneClass.resolve("checker"));
         Path resnet34 = tmp.resolve("resnet34.safetensors");
         TinyTask.writeWeights(resnet34, Architecture.RESNET34, 4);
         record Case(String name, String expected, String[] args) {}
@@ -423,7 +424,7 @@ class TrainCommandTest {
         // A copy of the shared run: were the refusal missing, training into it would change the
         // model the other tests read.
         Path model = tmp.resolve("existing");
-        DemoFixture.copyTree(finishedRun(), model);
+        TestFiles.copyTree(finishedRun(), model);
         byte[] before = Files.readAllBytes(model.resolve(ModelDirectory.WEIGHTS));
         java.util.Map<String, byte[]> files = contents(model);
         CliHarness.Result r = CliHarness.run(train(model, "--epochs", "1"));

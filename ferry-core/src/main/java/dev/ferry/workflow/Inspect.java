@@ -285,38 +285,34 @@ public final class Inspect {
                 map.coordinates(), map.explained(), nearCosines, seconds);
     }
 
+    /** Scales each of the {@code rows} rows of {@code a} to unit length (an all-zero row stays zero). */
+    private static void unitRows(double[] a, int rows, int dim) {
+        for (int r = 0; r < rows; r++) {
+            double norm = 0;
+            for (int j = 0; j < dim; j++) {
+                norm += a[r * dim + j] * a[r * dim + j];
+            }
+            norm = Math.sqrt(norm);
+            for (int j = 0; j < dim && norm > 0; j++) {
+                a[r * dim + j] /= norm;
+            }
+        }
+    }
+
     /**
      * For each image, 1 - cosine to the nearest class centroid, on z-scored features each scaled
      * to unit length (so one wide dimension does not decide), with centroids of the given labels.
      */
     static void centroidDistances(float[] x, int n, int dim, int[] labels, int classes, double[] distance, int[] nearest) {
         double[] z = ZScores.of(x, n, dim);
-        for (int i = 0; i < n; i++) {
-            double norm = 0;
-            for (int j = 0; j < dim; j++) {
-                norm += z[i * dim + j] * z[i * dim + j];
-            }
-            norm = Math.sqrt(norm);
-            for (int j = 0; j < dim && norm > 0; j++) {
-                z[i * dim + j] /= norm;
-            }
-        }
+        unitRows(z, n, dim);
         double[] centroid = new double[classes * dim];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < dim; j++) {
                 centroid[labels[i] * dim + j] += z[i * dim + j];
             }
         }
-        for (int c = 0; c < classes; c++) {
-            double norm = 0;
-            for (int j = 0; j < dim; j++) {
-                norm += centroid[c * dim + j] * centroid[c * dim + j];
-            }
-            norm = Math.sqrt(norm);
-            for (int j = 0; j < dim && norm > 0; j++) {
-                centroid[c * dim + j] /= norm;
-            }
-        }
+        unitRows(centroid, classes, dim);
         for (int i = 0; i < n; i++) {
             double best = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < classes; c++) {

@@ -11,13 +11,14 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
@@ -40,16 +41,25 @@ final class ExecutorModels {
 
     private static final ConcurrentHashMap<Key, Open> OPEN = new ConcurrentHashMap<>();
 
-    /** A network open on this executor: one or more engines of it, each used by one task at a time. */
+    /**
+     * A network open on this executor: up to {@code capacity} engines of it, each used by one task
+     * at a time. The first is opened at once; another only when a task finds every one busy, so a
+     * driver that runs no task (on a cluster) holds one copy, however many its executors hold.
+     */
     static final class Open {
-        private final List<Networks.Open> engines;
-        private final BlockingQueue<Networks.Open> free;
+        private final Supplier<Networks.Open> opener;
+        private final int capacity;
+        private final List<Networks.Open> engines = new CopyOnWriteArrayList<>();
+        private final BlockingQueue<Networks.Open> free = new LinkedBlockingQueue<>();
         private final EvalTransform transform;
 
-        Open(List<Networks.Open> engines) {
-            this.engines = List.copyOf(engines);
-            this.free = new ArrayBlockingQueue<>(engines.size(), false, engines);
-            this.transform = new EvalTransform(network().preset());
+        Open(Supplier<Networks.Open> opener, int capacity) {
+            this.opener = opener;
+            this.capacity = capacity;
+            Networks.Open first = opener.get();
+            engines.add(first);
+            free.add(first);
+            this.transform = new EvalTransform(first.preset());
         }
 
         /** The network's description, labels, preset and temperature (every engine's the same). */
@@ -67,12 +77,9 @@ final class ExecutorModels {
 
         /** Runs {@code pass} on an engine no other task holds meanwhile, waiting for one if all are busy. */
         <T> T exclusive(Function<InferenceNetwork, T> pass) {
-            Networks.Open engine;
-            try {
-                engine = free.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FerryException("interrupted waiting for an inference engine", e);
+            Networks.Open engine = free.poll();
+            if (engine == null) {
+                engine = another();
             }
             try {
                 return pass.apply(engine.network());
@@ -81,6 +88,24 @@ final class ExecutorModels {
             }
         }
 
+        /** A new engine while fewer than {@code capacity} are open, else the next one handed back. */
+        private Networks.Open another() {
+            synchronized (this) {
+                if (engines.size() < capacity) {
+                    Networks.Open e = opener.get();
+                    engines.add(e);
+                    return e;
+                }
+            }
+            try {
+                return free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FerryException("interrupted waiting for an inference engine", e);
+            }
+        }
+
+        /** Engines opened so far. */
         int engineCount() {
             return engines.size();
         }
@@ -134,17 +159,8 @@ final class ExecutorModels {
         Path dir = source.model() != null ? local(source.model(), true, s.hadoop()) : null;
         String weights = dir != null ? null
                 : isRemote(source.weights()) ? local(source.weights(), false, s.hadoop()).toString() : source.weights();
-        List<Networks.Open> opened = new ArrayList<>();
-        try {
-            for (int i = 0; i < engines; i++) {
-                opened.add(dir != null ? Networks.openModel(dir, null, threads, source.int8())
-                        : Networks.openPretrained(weights, null, threads, progress));
-            }
-        } catch (RuntimeException e) {
-            opened.forEach(Networks.Open::close);
-            throw e;
-        }
-        return new Open(opened);
+        return new Open(() -> dir != null ? Networks.openModel(dir, null, threads, source.int8())
+                : Networks.openPretrained(weights, null, threads, progress), engines);
     }
 
     /** Whether {@code location} names a file system other than the local one. */

@@ -68,6 +68,7 @@ public final class FeatureParquet {
         List<float[]> vectors = new ArrayList<>();
         List<SparkEvaluation.Failed> failed = new ArrayList<>();
         String prefix = root + "/";
+        int dim = network.dim();
         // A partition at a time: the driver holds the rows' floats, not every row as boxed values at once.
         for (java.util.Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
             Row r = it.next();
@@ -84,7 +85,10 @@ public final class FeatureParquet {
                 throw new InputException(dir + ": " + path + " is not below the embedded folder " + root);
             }
             List<?> v = r.getList(2);
-            float[] f = new float[v.size()];
+            if (v.size() != dim) {
+                throw new InputException(dir + ": " + path + " has " + v.size() + " features, the network " + dim);
+            }
+            float[] f = new float[dim];
             for (int i = 0; i < f.length; i++) {
                 f[i] = ((Number) v.get(i)).floatValue();
             }
@@ -99,14 +103,10 @@ public final class FeatureParquet {
                     + " have no features because the image could not be read (first: " + first.path() + ": " + first.reason()
                     + "); --skip-bad trains on the rest");
         }
-        int dim = network.dim();
         float[] matrix = new float[vectors.size() * dim];
         for (int i = 0; i < vectors.size(); i++) {
-            float[] f = vectors.get(i);
-            if (f.length != dim) {
-                throw new InputException(dir + ": " + paths.get(i) + " has " + f.length + " features, the network " + dim);
-            }
-            System.arraycopy(f, 0, matrix, i * dim, dim);
+            System.arraycopy(vectors.get(i), 0, matrix, i * dim, dim);
+            vectors.set(i, null); // copied: garbage from here, so the rows are not held twice to the end
         }
         return new Read(FeatureTable.of(Path.of(dir), localRoot(root), network, dim, paths, labels, matrix), List.copyOf(failed));
     }

@@ -31,7 +31,8 @@ import org.apache.spark.util.LongAccumulator;
  * {@value SparkImages#CONTENT} column, and for evaluation a string {@value SparkImages#LABEL}).
  *
  * <p>Each partition's rows are decoded and preprocessed by ferry's data layer on the task's thread
- * and run in batches on the executor's one copy of the network ({@link ExecutorModels}). An image
+ * and run in batches on the executor's copy of the network ({@link ExecutorModels}: one engine
+ * shared by its tasks, or more with {@link EngineSettings#engines}). An image
  * that cannot be decoded becomes a row with an error, never a failed job.
  *
  * <pre>{@code

@@ -10,10 +10,10 @@ import dev.ferry.InputException;
 import dev.ferry.data.ImageDecoder;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -21,12 +21,14 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 import org.apache.spark.sql.execution.datasources.LogicalRelation;
 import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * Image files as a DataFrame, through Spark's {@code binaryFile} source: every file under a folder
@@ -81,25 +83,20 @@ public final class SparkImages {
         // The class folder is the path's first component below the root; the root is quoted, so
         // that its characters are taken literally.
         Column folder = regexp_extract(col(PATH), "^" + Pattern.quote(root) + "/([^/]+)/", 1);
-        Dataset<Row> images = files.select(col(PATH), when(folder.equalTo(lit("")), lit(null).cast("string")).otherwise(folder)
-                .as(LABEL), col(CONTENT));
+        Column label = when(folder.equalTo(lit("")), lit(null).cast("string")).otherwise(folder).as(LABEL);
+        Dataset<Row> images = files.select(col(PATH), label, col(CONTENT));
         // Spark leaves empty files out of every partition; ferry never skips a file silently, so
-        // they come back as rows without bytes (the decoder's "empty file" error).
+        // they come back as rows without bytes (the decoder's "empty file" error), labelled by the
+        // same column.
         List<Row> empty = new ArrayList<>();
         for (String path : emptyFiles(files)) {
-            empty.add(RowFactory.create(path, label(root, path), new byte[0]));
+            empty.add(RowFactory.create(path, new byte[0]));
         }
-        return empty.isEmpty() ? images : images.union(spark.createDataFrame(empty, images.schema()));
-    }
-
-    /** The class folder of {@code path} below {@code root}, as the label column computes it. */
-    static String label(String root, String path) {
-        if (!path.startsWith(root + "/")) {
-            return null;
+        if (empty.isEmpty()) {
+            return images;
         }
-        String rest = path.substring(root.length() + 1);
-        int slash = rest.indexOf('/');
-        return slash <= 0 ? null : rest.substring(0, slash);
+        StructType pathAndContent = new StructType().add(PATH, DataTypes.StringType, false).add(CONTENT, DataTypes.BinaryType, false);
+        return images.union(spark.createDataFrame(empty, pathAndContent).select(col(PATH), label, col(CONTENT)));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.ferry.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.ferry.InputException;
+import dev.ferry.TestFiles;
 import dev.ferry.data.ImageFolder;
 import dev.ferry.data.Sample;
 import dev.ferry.eval.ClassificationMetrics;
@@ -102,7 +104,7 @@ class SparkJobsTest {
     @Test
     void predictionsEqualFerryPredictsAndBrokenFilesBecomeErrorRows() throws IOException {
         Path withBad = tmp.resolve("with-bad");
-        copyTree(images, withBad);
+        TestFiles.copyTree(images, withBad);
         Files.writeString(withBad.resolve("checker/broken.png"), "not a png");
         Files.write(withBad.resolve("vertical/empty.jpg"), new byte[0]);
         Files.writeString(withBad.resolve("notes.txt"), "not an image name: never read");
@@ -126,8 +128,6 @@ class SparkJobsTest {
             SparkJobs.Job job = new SparkJobs.Job(plain.input(), plain.output(), format, null, plain.network(), 4,
                     EngineSettings.EXECUTOR_CORES, false, engines);
             SparkJobs.Written w = spark.predict(job, 3);
-            assertEquals(format == SparkJobs.Format.PARQUET ? 1 : 2, ExecutorModels.get(new EngineSettings(job.network(), 4,
-                    EngineSettings.EXECUTOR_CORES, Map.of(), false, engines)).engineCount());
             assertEquals(3 * PER_CLASS + 2, w.images());
             assertEquals(2, w.errors());
             List<Row> rows = SparkJobs.readOutput(spark.session(), out.toString(), format).collectAsList();
@@ -156,6 +156,18 @@ class SparkJobsTest {
             }
             assertEquals(3 * PER_CLASS, compared);
         }
+
+        // A pool of two engines opens the second only when a task finds the first busy.
+        ExecutorModels.Open pool = ExecutorModels.get(new EngineSettings(NetworkSource.model(model.toString()), 4, 2, Map.of(),
+                false, 2));
+        assertEquals(1, pool.engineCount());
+        pool.exclusive(a -> pool.exclusive(b -> {
+            assertNotSame(a, b);
+            return null;
+        }));
+        assertEquals(2, pool.engineCount());
+        pool.exclusive(a -> null);
+        assertEquals(2, pool.engineCount(), "no third engine: the two are free again");
     }
 
     @Test
@@ -258,14 +270,14 @@ class SparkJobsTest {
     @Test
     void evaluationRefusesUnknownClassesAndCountsBadImagesOut() throws IOException {
         Path odd = tmp.resolve("odd-classes");
-        copyTree(images.resolve("checker"), odd.resolve("checker"));
-        copyTree(images.resolve("checker"), odd.resolve("diagonal"));
+        TestFiles.copyTree(images.resolve("checker"), odd.resolve("checker"));
+        TestFiles.copyTree(images.resolve("checker"), odd.resolve("diagonal"));
         InputException unknown = assertThrows(InputException.class, () -> spark.evaluate(
                 job(odd, null, null, NetworkSource.model(model.toString())), false));
         assertTrue(unknown.getMessage().contains("class folder 'diagonal' is not one of the model's 3 classes"), unknown.getMessage());
 
         Path bad = tmp.resolve("bad-eval");
-        copyTree(images, bad);
+        TestFiles.copyTree(images, bad);
         Files.writeString(bad.resolve("horizontal/broken.png"), "no");
         Files.copy(images.resolve("checker/x00.png"), bad.resolve("loose.png"));
         InputException refused = assertThrows(InputException.class, () -> spark.evaluate(
@@ -295,18 +307,5 @@ class SparkJobsTest {
         assertEquals("--tta averages classifications; embeddings are one view's features, as ferry embed computes them",
                 tta.getMessage());
         assertTrue(Files.notExists(tmp.resolve("out-mirrored")));
-    }
-
-    static void copyTree(Path from, Path to) throws IOException {
-        try (var files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 }
